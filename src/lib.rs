@@ -1,0 +1,1 @@
+//! choreo: static analysis of event-driven Rust code, and an embeddable event bus.
