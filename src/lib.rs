@@ -1,1 +1,99 @@
-//! choreo: static analysis of event-driven Rust code, and an embeddable event bus.
+//! choreo: static analysis of event-driven Rust code.
+//!
+//! The analysis is a one-way pipeline, one module per stage:
+//! [`discover`] (files) → [`extract`] (per-file facts, in parallel) → [`resolve`] (keys and
+//! components across the tree) → [`graph`] (petgraph of components and events) →
+//! [`lints`] (findings) → [`report`] (the hashed wire format) → [`render`] (bytes for a
+//! reader). [`analyze`] runs it end to end.
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod extract;
+pub mod graph;
+pub mod lints;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod topic;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::graph::EventGraph;
+use crate::lints::Levels;
+use crate::model::Model;
+use crate::report::Report;
+use crate::rules::RuleSet;
+
+/// Parser threads get a large stack: syn recurses without a depth limit, and deeply nested
+/// expressions that pass the bracket-depth check (long method chains) still recurse.
+const PARSER_STACK: usize = 256 * 1024 * 1024;
+
+/// Everything an analysis produced.
+#[derive(Debug)]
+pub struct Analysis {
+    pub model: Model,
+    pub graph: EventGraph,
+    pub report: Report,
+}
+
+/// Why an analysis could not run at all (as opposed to findings about the tree).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum AnalyzeError {
+    #[error("path `{0}` does not exist")]
+    #[diagnostic(code(choreo::path), help("pass a directory or a `.rs` file"))]
+    MissingPath(PathBuf),
+    #[error("`{0}` is neither a directory nor a `.rs` file")]
+    #[diagnostic(code(choreo::path), help("pass a directory or a `.rs` file"))]
+    NotRust(PathBuf),
+    #[error("could not start the parser threads: {0}")]
+    #[diagnostic(code(choreo::threads))]
+    Threads(String),
+}
+
+/// Analyzes the tree at `root` with `config` and the effective lint `levels`, parsing on
+/// `jobs` threads (all cores when `None`). The report does not depend on `jobs`.
+pub fn analyze(
+    root: &Path,
+    config: &Config,
+    levels: &Levels,
+    jobs: Option<usize>,
+) -> Result<Analysis, AnalyzeError> {
+    if !root.exists() {
+        return Err(AnalyzeError::MissingPath(root.to_path_buf()));
+    }
+    if root.is_file() && root.extension().is_none_or(|ext| ext != "rs") {
+        return Err(AnalyzeError::NotRust(root.to_path_buf()));
+    }
+    let discovery = discover::discover(root, &config.exclude);
+    let rules = RuleSet::new(&config.presets, &config.rules);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .stack_size(PARSER_STACK)
+        .thread_name(|i| format!("choreo-parse-{i}"))
+        .build()
+        .map_err(|error| AnalyzeError::Threads(error.to_string()))?;
+    let facts: Vec<extract::FileFacts> = pool.install(|| {
+        discovery
+            .files
+            .par_iter()
+            .map(|file| extract::extract(file, &rules))
+            .collect()
+    });
+
+    let model = resolve::resolve(&facts, &discovery, config);
+    let graph = graph::build_graph(&model);
+    let findings = lints::lint(&model, &graph, levels);
+    let report = report::build_report(&model, &graph, &findings);
+    Ok(Analysis {
+        model,
+        graph,
+        report,
+    })
+}

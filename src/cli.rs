@@ -1,0 +1,266 @@
+//! The command line: clap definitions, and what each command does with the library.
+//! Only this module and `main` decide exit statuses.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use miette::{miette, IntoDiagnostic, WrapErr};
+
+use crate::config::Config;
+use crate::lints::{self, Level, Levels, LINTS};
+use crate::render;
+
+/// How a command ended, when it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing at `deny` level remains.
+    Clean,
+    /// At least one `deny` finding remains, or warnings exceed `--max-warnings`.
+    Failed,
+}
+
+impl Status {
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Clean => 0,
+            Status::Failed => 1,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "choreo",
+    version,
+    about = "Finds orphaned events, unused subscriptions and feedback loops in event-driven Rust code"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyze a tree of Rust sources, write the JSON report and gate on its findings.
+    Analyze(AnalyzeArgs),
+    /// Print a lint's documentation (all lints when no name is given).
+    Explain {
+        /// The lint's name, e.g. `orphaned_event`.
+        lint: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// rustc-style diagnostics and a summary table.
+    Human,
+    /// The JSON report.
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    /// A directory (crate, workspace or any tree of `.rs` files) or a single `.rs` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The config file; default: `PATH/choreo.toml` if present.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where to write the JSON report; `-` writes it to stdout (and nothing else).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "eventbus_analysis_report.json"
+    )]
+    output: String,
+    /// What to print besides writing the report.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Set a lint to `deny` (`all` for every lint); later flags win.
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+    /// Set a lint to `warn`.
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    warn: Vec<String>,
+    /// Set a lint to `allow` (not reported).
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+    /// Fail (exit 1) when more than N warnings remain.
+    #[arg(long, value_name = "N")]
+    max_warnings: Option<usize>,
+    /// Parser threads (default: one per core). The report does not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    jobs: Option<usize>,
+    /// Print only the diagnostics: no summary table.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Parses `args` and runs the command. `Err` means the run itself failed (exit 2).
+pub fn run<I, T>(args: I) -> miette::Result<Status>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Ok(Status::Clean)
+                }
+                _ => Err(miette!("invalid arguments")),
+            };
+        }
+    };
+    let cli = Cli::from_arg_matches(&matches).map_err(|error| miette!("{error}"))?;
+    match cli.command {
+        Command::Analyze(args) => {
+            let sub = matches
+                .subcommand_matches("analyze")
+                .ok_or_else(|| miette!("internal error: analyze arguments missing"))?;
+            analyze(&args, sub)
+        }
+        Command::Explain { lint } => explain(lint.as_deref()),
+    }
+}
+
+/// Applies `-A/-W/-D` in the order they were given on the command line.
+fn apply_level_flags(levels: &mut Levels, matches: &ArgMatches) -> miette::Result<()> {
+    let mut flags: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [
+        ("deny", Level::Deny),
+        ("warn", Level::Warn),
+        ("allow", Level::Allow),
+    ] {
+        if let (Some(indices), Some(values)) =
+            (matches.indices_of(id), matches.get_many::<String>(id))
+        {
+            flags.extend(
+                indices
+                    .zip(values)
+                    .map(|(index, value)| (index, level, value.clone())),
+            );
+        }
+    }
+    flags.sort_by_key(|(index, _, _)| *index);
+    for (_, level, name) in flags {
+        if name == "all" {
+            levels.set_all(level);
+            continue;
+        }
+        let lint = lints::lookup(&name).ok_or_else(|| {
+            miette!(
+                help = "`choreo explain` lists the lints",
+                "unknown lint `{name}` on the command line"
+            )
+        })?;
+        levels.set(lint, level);
+    }
+    Ok(())
+}
+
+fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
+    let config = Config::discover(&args.path, args.config.as_deref())?;
+    let mut levels = config.levels.clone();
+    apply_level_flags(&mut levels, matches)?;
+
+    let analysis = crate::analyze(&args.path, &config, &levels, args.jobs)?;
+    let report = &analysis.report;
+
+    let to_stdout = args.output == "-";
+    if !to_stdout {
+        write_report(Path::new(&args.output), &report.to_json())?;
+    }
+
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    // With `-o -` the report owns stdout; anything else goes to stderr.
+    let out: &mut dyn Write = if to_stdout { &mut stderr } else { &mut stdout };
+    let printed = match args.format {
+        Format::Human => {
+            let color = !to_stdout
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let style = render::human::Style {
+                color,
+                ..render::human::Style::default()
+            };
+            let mut text = render::human::diagnostics(report, &args.path, style);
+            if !args.quiet {
+                text.push_str(&render::human::summary(report));
+            }
+            text
+        }
+        Format::Json if to_stdout => String::new(),
+        Format::Json => render::json(report),
+        Format::Github => render::github::render(report),
+    };
+    out.write_all(printed.as_bytes()).into_diagnostic()?;
+    if to_stdout {
+        stdout
+            .write_all(report.to_json().as_bytes())
+            .into_diagnostic()?;
+    }
+
+    let too_many_warnings = args.max_warnings.is_some_and(|max| report.warnings() > max);
+    Ok(if report.denials() > 0 || too_many_warnings {
+        Status::Failed
+    } else {
+        Status::Clean
+    })
+}
+
+fn write_report(path: &Path, text: &str) -> miette::Result<()> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(miette!(
+                help = "create the directory first, or pass another path with `-o`",
+                "cannot write the report to `{}`: directory `{}` does not exist",
+                path.display(),
+                dir.display()
+            ));
+        }
+    }
+    crate::report::write_atomically(path, text)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write the report to `{}`", path.display()))
+}
+
+fn explain(name: Option<&str>) -> miette::Result<Status> {
+    let mut out = std::io::stdout().lock();
+    match name {
+        None => {
+            for lint in LINTS {
+                writeln!(
+                    out,
+                    "{:<22} {:<5}  {}",
+                    lint.name, lint.default_level, lint.summary
+                )
+                .into_diagnostic()?;
+            }
+        }
+        Some(name) => {
+            let lint = lints::lookup(name).ok_or_else(|| {
+                let names: Vec<&str> = LINTS.iter().map(|lint| lint.name).collect();
+                miette!(
+                    help = format!("known lints: {}", names.join(", ")),
+                    "unknown lint `{name}`"
+                )
+            })?;
+            write!(
+                out,
+                "# {}\n\nDefault level: {}\n\n{}",
+                lint.name, lint.default_level, lint.docs
+            )
+            .into_diagnostic()?;
+        }
+    }
+    Ok(Status::Clean)
+}

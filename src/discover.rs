@@ -1,0 +1,239 @@
+//! Which `.rs` files an analysis reads: sorted, `.gitignore`-aware at every level, with
+//! `target/` and hidden directories skipped and `[analysis] exclude` applied. Also finds the
+//! crates of the tree (their `Cargo.toml` package names), which name module paths.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+
+/// A source file to analyze.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceFile {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// Relative to the analyzed root, `/`-separated; what reports show.
+    pub rel: String,
+    /// The crate the file belongs to (`-` read as `_`), or `crate` outside any package.
+    pub crate_name: String,
+    /// The file's module path inside its crate (`["graph", "builder"]`).
+    pub module: Vec<String>,
+}
+
+/// A directory entry that could not be read during discovery.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkError {
+    pub rel: String,
+    pub message: String,
+}
+
+/// The result of walking a tree.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    pub errors: Vec<WalkError>,
+    /// How many crates (packages) the tree holds.
+    pub crates: usize,
+}
+
+/// The crate name for files outside any package.
+pub const NO_CRATE: &str = "crate";
+
+/// Walks `root` (a directory or a single `.rs` file).
+pub fn discover(root: &Path, exclude: &GlobSet) -> Discovery {
+    if root.is_file() {
+        let name = root
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = root.parent().unwrap_or(Path::new(""));
+        let crates = find_crates(dir, std::slice::from_ref(&dir.join("Cargo.toml")));
+        let file = source_file(root.to_path_buf(), name, Path::new(""), &crates, dir);
+        return Discovery {
+            files: vec![file],
+            errors: Vec::new(),
+            crates: crates.len(),
+        };
+    }
+
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .ignore(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && entry.file_name() == "target"
+                && entry.depth() > 0)
+        })
+        .build();
+
+    let mut rs_files = Vec::new();
+    let mut manifests = Vec::new();
+    let mut errors = Vec::new();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                errors.push(walk_error(root, &error));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        if exclude.is_match(&rel) {
+            continue;
+        }
+        if entry.file_name() == "Cargo.toml" {
+            manifests.push(entry.path().to_path_buf());
+        } else if entry.path().extension().is_some_and(|ext| ext == "rs") {
+            rs_files.push((entry.path().to_path_buf(), rel));
+        }
+    }
+
+    let crates = find_crates(root, &manifests);
+    let mut files: Vec<SourceFile> = rs_files
+        .into_iter()
+        .map(|(path, rel)| source_file(path, rel.clone(), Path::new(&rel), &crates, root))
+        .collect();
+    files.sort();
+    errors.sort();
+    Discovery {
+        files,
+        errors,
+        crates: crates.len(),
+    }
+}
+
+fn walk_error(root: &Path, error: &ignore::Error) -> WalkError {
+    // The walker's errors carry the path in their text; keep it relative.
+    let message = error
+        .to_string()
+        .replace(&format!("{}/", root.display()), "");
+    let rel = match error {
+        ignore::Error::WithPath { path, .. } => relative(root, path),
+        ignore::Error::WithDepth { err, .. } => match err.as_ref() {
+            ignore::Error::WithPath { path, .. } => relative(root, path),
+            _ => String::new(),
+        },
+        ignore::Error::Loop { child, .. } => relative(root, child),
+        _ => String::new(),
+    };
+    WalkError { rel, message }
+}
+
+/// `path` relative to `root`, with `/`.
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Package directories (relative to the root) mapped to crate names.
+fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, String> {
+    let mut crates = BTreeMap::new();
+    for manifest in manifests {
+        let Ok(text) = std::fs::read_to_string(manifest) else {
+            continue;
+        };
+        let Ok(value) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let Some(name) = value
+            .get("package")
+            .and_then(|package| package.get("name"))
+            .and_then(|name| name.as_str())
+        else {
+            continue;
+        };
+        let dir = manifest.parent().unwrap_or(root);
+        let rel = dir
+            .strip_prefix(root)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        crates.insert(rel, name.replace('-', "_"));
+    }
+    crates
+}
+
+fn source_file(
+    path: PathBuf,
+    rel: String,
+    rel_path: &Path,
+    crates: &BTreeMap<PathBuf, String>,
+    _root: &Path,
+) -> SourceFile {
+    // The nearest enclosing package names the crate; the path inside it names the module.
+    let (crate_dir, crate_name) = rel_path
+        .ancestors()
+        .skip(1)
+        .find_map(|dir| {
+            crates
+                .get(dir)
+                .map(|name| (dir.to_path_buf(), name.clone()))
+        })
+        .unwrap_or_else(|| (PathBuf::new(), NO_CRATE.to_owned()));
+    let inner = rel_path.strip_prefix(&crate_dir).unwrap_or(rel_path);
+    SourceFile {
+        path,
+        rel,
+        crate_name,
+        module: module_path(inner),
+    }
+}
+
+/// The module path of a file given its path inside its crate: `src/a/b.rs` and
+/// `src/a/b/mod.rs` are `a::b`; `src/lib.rs`, `src/main.rs`, `src/bin/*.rs`, `build.rs` and
+/// files under `tests/`, `examples/` or `benches/` are crate roots.
+fn module_path(inner: &Path) -> Vec<String> {
+    let parts: Vec<String> = inner
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let parts: &[String] = match parts.first().map(String::as_str) {
+        Some("src") => &parts[1..],
+        Some("tests" | "examples" | "benches") if parts.len() == 2 => return Vec::new(),
+        _ => &parts,
+    };
+    if parts.first().is_some_and(|first| first == "bin") {
+        return Vec::new();
+    }
+    let mut module: Vec<String> = parts.to_vec();
+    if let Some(last) = module.pop() {
+        let stem = last.strip_suffix(".rs").unwrap_or(&last).to_owned();
+        let is_root = module.is_empty() && (stem == "lib" || stem == "main");
+        if stem != "mod" && !is_root {
+            module.push(stem);
+        }
+    }
+    module
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(path: &str) -> Vec<String> {
+        module_path(Path::new(path))
+    }
+
+    #[test]
+    fn module_paths() {
+        assert!(module("src/lib.rs").is_empty());
+        assert!(module("src/main.rs").is_empty());
+        assert_eq!(module("src/graph/builder.rs"), ["graph", "builder"]);
+        assert_eq!(module("src/graph/mod.rs"), ["graph"]);
+        assert!(module("src/bin/tool.rs").is_empty());
+        assert!(module("tests/cli.rs").is_empty());
+        assert_eq!(module("events.rs"), ["events"]);
+    }
+}

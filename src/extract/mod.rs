@@ -1,0 +1,138 @@
+//! From one source file to its `FileFacts`: the publish and subscribe sites the rules
+//! select, the consts, statics and type aliases that may name event keys, the `use`
+//! imports that resolve paths, and `// choreo: allow(..)` comments. Extraction resolves
+//! nothing across files; it records expressions (`KeyExpr`) for `resolve` to finish.
+
+mod keys;
+mod source;
+mod visitor;
+
+use std::collections::BTreeMap;
+
+pub use keys::KeyExpr;
+pub use visitor::absolutize;
+
+use crate::discover::SourceFile;
+use crate::model::{Location, ParseFailure, SiteKind, Suppression};
+use crate::rules::RuleSet;
+
+/// Where a path inside a file is resolved: a module (index into `FileFacts::modules`) and
+/// the `impl` block's self type, for `Self::X`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub module: usize,
+    pub self_type: Option<String>,
+}
+
+/// A module of the file (the file's own, or an inline `mod x { .. }` in it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleFacts {
+    /// Absolute: the crate name, then the module names.
+    pub path: Vec<String>,
+    /// `use` imports: the name they bind, mapped to the path they import.
+    pub uses: BTreeMap<String, Vec<String>>,
+    /// `use a::b::*` imports.
+    pub globs: Vec<Vec<String>>,
+}
+
+/// A `const` or `static` (free or associated) whose value may be an event key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstFact {
+    /// Absolute path: crate, modules, [self type,] name.
+    pub path: Vec<String>,
+    pub value: KeyExpr,
+}
+
+/// `type Hit = Collision;`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasFact {
+    pub path: Vec<String>,
+    /// The target's type key spelling (`Collision`).
+    pub target: String,
+}
+
+/// Who holds a site.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Holder {
+    /// The self type of the enclosing `impl` block.
+    Type(String),
+    /// The module path (inside the crate) when no `impl` block encloses the site.
+    Module(Vec<String>),
+}
+
+/// A site before its key is resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSite {
+    pub location: Location,
+    pub kind: SiteKind,
+    pub key: KeyExpr,
+    /// The key expression's text, for messages about keys that cannot be resolved.
+    pub key_text: String,
+    pub holder: Holder,
+    pub function: Option<String>,
+    pub handler: Option<String>,
+    pub payload_keys: Vec<String>,
+}
+
+/// Everything extraction learned from one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFacts {
+    pub file: String,
+    pub crate_name: String,
+    pub modules: Vec<ModuleFacts>,
+    pub consts: Vec<ConstFact>,
+    pub aliases: Vec<AliasFact>,
+    pub sites: Vec<RawSite>,
+    pub suppressions: Vec<Suppression>,
+    /// Set when the file could not be read or parsed; its other facts are then empty
+    /// except for suppressions.
+    pub failure: Option<ParseFailure>,
+}
+
+/// Brackets nested deeper than this make a file a `parse_error` rather than risk the
+/// parser's unbounded recursion. Real code stays far below it.
+pub const MAX_NESTING: usize = 256;
+
+/// Reads, parses and extracts one file. Never panics on bad input: unreadable,
+/// non-UTF-8, too deeply nested or unparsable files come back with `failure` set.
+pub fn extract(file: &SourceFile, rules: &RuleSet) -> FileFacts {
+    let mut facts = FileFacts {
+        file: file.rel.clone(),
+        crate_name: file.crate_name.clone(),
+        ..FileFacts::default()
+    };
+    let text = match source::read(&file.path) {
+        Ok(text) => text,
+        Err(failure) => {
+            facts.failure = Some(failure.at(&file.rel));
+            return facts;
+        }
+    };
+    facts.suppressions = source::suppressions(&text, &file.rel);
+    if let Some(failure) = source::too_deep(&text, MAX_NESTING) {
+        facts.failure = Some(failure.at(&file.rel));
+        return facts;
+    }
+    let parsed = syn::parse_file(&source::blank_frontmatter(&text));
+    match parsed {
+        Ok(syntax) => {
+            visitor::visit_file(&syntax, file, rules, &mut facts);
+            drop(syntax);
+        }
+        Err(error) => {
+            let start = error.span().start();
+            facts.failure = Some(ParseFailure {
+                location: Location {
+                    file: file.rel.clone(),
+                    line: start.line.max(1) as u32,
+                    column: start.column as u32 + 1,
+                },
+                message: format!("could not parse: {error}"),
+            });
+        }
+    }
+    // With span-locations on, proc-macro2 keeps every parsed file's text for the thread's
+    // lifetime; drop it now that no span of this file is alive.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
+}

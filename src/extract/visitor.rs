@@ -1,0 +1,700 @@
+//! The syn visitor that walks one file and records its facts.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{Expr, Item, Token, Type, UseTree};
+
+use super::keys::{key_of, key_of_type, see_through, segments, KeyExpr, Locals};
+use super::{AliasFact, ConstFact, FileFacts, Holder, ModuleFacts, RawSite, Scope};
+use crate::discover::SourceFile;
+use crate::model::{Location, SiteKind};
+use crate::rules::{CallShape, EventArg, Form, Rule, RuleSet};
+
+/// Walks `syntax` and fills `facts`.
+pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts: &mut FileFacts) {
+    let mut visitor = Visitor {
+        rules,
+        names: rules.names().into_iter().collect(),
+        facts,
+        file: &file.rel,
+        modules: Vec::new(),
+        module_names: file.module.clone(),
+        self_types: Vec::new(),
+        functions: Vec::new(),
+    };
+    visitor.enter_module(&syntax.items);
+    for item in &syntax.items {
+        visitor.visit_item(item);
+    }
+}
+
+struct Function {
+    name: String,
+    locals: Locals,
+}
+
+struct Visitor<'a> {
+    rules: &'a RuleSet,
+    names: BTreeSet<&'a str>,
+    facts: &'a mut FileFacts,
+    file: &'a str,
+    /// Indices into `facts.modules`, innermost last.
+    modules: Vec<usize>,
+    /// The current module path inside the crate.
+    module_names: Vec<String>,
+    /// Self types of enclosing `impl` blocks (`None` inside a trait definition).
+    self_types: Vec<Option<String>>,
+    functions: Vec<Function>,
+}
+
+impl Visitor<'_> {
+    fn scope(&self) -> Scope {
+        Scope {
+            module: self.modules.last().copied().unwrap_or_default(),
+            self_type: self.self_types.last().cloned().flatten(),
+        }
+    }
+
+    fn module_path(&self) -> Vec<String> {
+        let mut path = vec![self.facts.crate_name.clone()];
+        path.extend(self.module_names.iter().cloned());
+        path
+    }
+
+    fn location(&self, span: Span) -> Location {
+        let start = span.start();
+        Location {
+            file: self.file.to_owned(),
+            line: start.line as u32,
+            column: start.column as u32 + 1,
+        }
+    }
+
+    fn locals(&self) -> Locals {
+        self.functions
+            .last()
+            .map(|f| f.locals.clone())
+            .unwrap_or_default()
+    }
+
+    /// Records a module's `use` imports; paths are made absolute where the first segment
+    /// says how (`crate`, `self`, `super`), and kept as written otherwise.
+    fn enter_module(&mut self, items: &[Item]) {
+        let path = self.module_path();
+        let mut module = ModuleFacts {
+            path: path.clone(),
+            ..ModuleFacts::default()
+        };
+        for item in items {
+            if let Item::Use(item) = item {
+                let mut imports = Vec::new();
+                flatten_use(&item.tree, Vec::new(), &mut imports, &mut module.globs);
+                for (name, target) in imports {
+                    module
+                        .uses
+                        .insert(name, absolutize(target, &path, &self.facts.crate_name));
+                }
+            }
+        }
+        module.globs = module
+            .globs
+            .into_iter()
+            .map(|glob| absolutize(glob, &path, &self.facts.crate_name))
+            .collect();
+        self.facts.modules.push(module);
+        self.modules.push(self.facts.modules.len() - 1);
+    }
+
+    fn holder(&self) -> Holder {
+        match self.self_types.last().cloned().flatten() {
+            Some(ty) => Holder::Type(ty),
+            None => Holder::Module(self.module_names.clone()),
+        }
+    }
+
+    /// A call's path after the module's `use` imports are applied.
+    fn imported_path(&self, segments: &[String]) -> Vec<String> {
+        let module = &self.facts.modules[self.scope().module];
+        match segments.first().and_then(|first| module.uses.get(first)) {
+            Some(target) => target.iter().chain(&segments[1..]).cloned().collect(),
+            None => segments.to_vec(),
+        }
+    }
+
+    fn check_call(
+        &mut self,
+        shape: &CallShape<'_>,
+        args: &[&Expr],
+        turbofish: &[&Type],
+        span: Span,
+    ) {
+        let Some(rule) = self.rules.find(shape) else {
+            return;
+        };
+        let rule = rule.clone();
+        self.record_site(&rule, args, turbofish, span);
+    }
+
+    fn record_site(&mut self, rule: &Rule, args: &[&Expr], turbofish: &[&Type], span: Span) {
+        let scope = self.scope();
+        let locals = self.locals();
+        let (key, key_text, key_index) = match rule.event {
+            EventArg::Arg(n) => match (turbofish.first(), args.get(n)) {
+                (Some(ty), _) => (key_of_type(ty, &scope), text(ty), None),
+                (None, Some(Expr::Closure(closure))) => {
+                    let ty = closure.inputs.first().and_then(|input| match input {
+                        syn::Pat::Type(typed) => Some(&*typed.ty),
+                        _ => None,
+                    });
+                    match ty {
+                        Some(ty) => (key_of_type(ty, &scope), text(ty), None),
+                        None => (KeyExpr::Unknown, text(closure), None),
+                    }
+                }
+                (None, Some(arg)) => (key_of(arg, &locals, &scope), text(*arg), Some(n)),
+                // No key argument: `tx.subscribe()` is not a site.
+                (None, None) => return,
+            },
+            EventArg::Turbofish(n) => match turbofish.get(n) {
+                Some(ty) => (key_of_type(ty, &scope), text(ty), None),
+                None => return,
+            },
+            EventArg::TypeOfArg0 => match args.first() {
+                Some(arg) => {
+                    let key = match key_of(arg, &locals, &scope) {
+                        key @ KeyExpr::Type { .. } => key,
+                        KeyExpr::Wrapper { ty, .. } => *ty,
+                        _ => KeyExpr::Unknown,
+                    };
+                    (key, text(*arg), Some(0))
+                }
+                None => return,
+            },
+        };
+        let (handler, payload_keys) = match rule.kind {
+            SiteKind::Subscribe => (Some(self.handler_name(rule, args, key_index)), Vec::new()),
+            SiteKind::Publish => (None, payload_keys(args, key_index)),
+        };
+        let site = RawSite {
+            location: self.location(span),
+            kind: rule.kind,
+            key,
+            key_text,
+            holder: self.holder(),
+            function: self.functions.last().map(|f| f.name.clone()),
+            handler,
+            payload_keys,
+        };
+        self.facts.sites.push(site);
+    }
+
+    /// The handler's name: the function a path or closure calls, `{closure}`, or for a
+    /// stream-style subscription the enclosing function.
+    fn handler_name(&self, rule: &Rule, args: &[&Expr], key_index: Option<usize>) -> String {
+        let index = rule.handler.or_else(|| args.len().checked_sub(1));
+        let handler = index
+            .filter(|&i| Some(i) != key_index)
+            .and_then(|i| args.get(i))
+            .and_then(|expr| handler_expr_name(expr));
+        handler.unwrap_or_else(|| {
+            self.functions
+                .last()
+                .map(|f| f.name.clone())
+                .unwrap_or_else(|| "{stream}".to_owned())
+        })
+    }
+
+    fn visit_macro_args(&mut self, mac: &syn::Macro) -> Option<Vec<Expr>> {
+        let exprs = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated);
+        match exprs {
+            Ok(exprs) => Some(exprs.into_iter().collect()),
+            Err(_) => {
+                if let Ok(stmts) = mac.parse_body_with(syn::Block::parse_within) {
+                    for stmt in &stmts {
+                        self.visit_stmt(stmt);
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    fn enter_function(&mut self, name: String) {
+        self.functions.push(Function {
+            name,
+            locals: Locals::default(),
+        });
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_> {
+    fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
+        let Some((_, items)) = &node.content else {
+            return;
+        };
+        self.module_names.push(node.ident.to_string());
+        let saved_modules = self.modules.len();
+        self.enter_module(items);
+        let saved_types = std::mem::take(&mut self.self_types);
+        let saved_functions = std::mem::take(&mut self.functions);
+        for item in items {
+            self.visit_item(item);
+        }
+        self.functions = saved_functions;
+        self.self_types = saved_types;
+        self.modules.truncate(saved_modules);
+        self.module_names.pop();
+    }
+
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        let name = match &*node.self_ty {
+            Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.self_types.push(name);
+        visit::visit_item_impl(self, node);
+        self.self_types.pop();
+    }
+
+    fn visit_item_trait(&mut self, node: &'ast syn::ItemTrait) {
+        self.self_types.push(None);
+        visit::visit_item_trait(self, node);
+        self.self_types.pop();
+    }
+
+    fn visit_item_const(&mut self, node: &'ast syn::ItemConst) {
+        self.record_const(node.ident.to_string(), &node.expr, false);
+        visit::visit_item_const(self, node);
+    }
+
+    fn visit_item_static(&mut self, node: &'ast syn::ItemStatic) {
+        self.record_const(node.ident.to_string(), &node.expr, false);
+        visit::visit_item_static(self, node);
+    }
+
+    fn visit_impl_item_const(&mut self, node: &'ast syn::ImplItemConst) {
+        self.record_const(node.ident.to_string(), &node.expr, true);
+        visit::visit_impl_item_const(self, node);
+    }
+
+    fn visit_item_type(&mut self, node: &'ast syn::ItemType) {
+        if let KeyExpr::Type {
+            name,
+            variant: None,
+            ..
+        } = key_of_type(&node.ty, &self.scope())
+        {
+            let mut path = self.module_path();
+            path.push(node.ident.to_string());
+            self.facts.aliases.push(AliasFact { path, target: name });
+        }
+        visit::visit_item_type(self, node);
+    }
+
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        self.enter_function(node.sig.ident.to_string());
+        visit::visit_item_fn(self, node);
+        self.functions.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        self.enter_function(node.sig.ident.to_string());
+        visit::visit_impl_item_fn(self, node);
+        self.functions.pop();
+    }
+
+    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
+        self.enter_function(node.sig.ident.to_string());
+        visit::visit_trait_item_fn(self, node);
+        self.functions.pop();
+    }
+
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        visit::visit_local(self, node);
+        let mut names = BTreeSet::new();
+        collect_idents(&node.pat, &mut names);
+        let value = match (&node.pat, &node.init) {
+            (syn::Pat::Ident(_) | syn::Pat::Type(_), Some(init)) => {
+                match key_of(&init.expr, &self.locals(), &self.scope()) {
+                    KeyExpr::Unknown => None,
+                    key => Some(key),
+                }
+            }
+            _ => None,
+        };
+        if let Some(function) = self.functions.last_mut() {
+            for name in names {
+                function.locals.bindings.insert(name, value.clone());
+            }
+        }
+    }
+
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        // Closure parameters shadow outer bindings of the same name.
+        let saved = self.functions.last().map(|f| f.locals.clone());
+        if let Some(function) = self.functions.last_mut() {
+            for input in &node.inputs {
+                let mut names = BTreeSet::new();
+                collect_idents(input, &mut names);
+                for name in names {
+                    function.locals.bindings.insert(name, None);
+                }
+            }
+        }
+        visit::visit_expr_closure(self, node);
+        if let (Some(function), Some(saved)) = (self.functions.last_mut(), saved) {
+            function.locals = saved;
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+        let name = node.method.to_string();
+        if self.names.contains(name.as_str()) {
+            let receiver = text(&*node.receiver);
+            let shape = CallShape {
+                form: Form::Method,
+                name: &name,
+                receiver: Some(&receiver),
+                full_path: &[],
+            };
+            let args: Vec<&Expr> = node.args.iter().collect();
+            let turbofish: Vec<&Type> = node
+                .turbofish
+                .iter()
+                .flat_map(|t| t.args.iter())
+                .filter_map(|arg| match arg {
+                    syn::GenericArgument::Type(ty) => Some(ty),
+                    _ => None,
+                })
+                .collect();
+            self.check_call(&shape, &args, &turbofish, node.method.span());
+        }
+        visit::visit_expr_method_call(self, node);
+    }
+
+    fn visit_expr_call(&mut self, node: &'ast syn::ExprCall) {
+        if let Expr::Path(func) = &*node.func {
+            if let Some(last) = func.path.segments.last() {
+                let name = last.ident.to_string();
+                if func.qself.is_none() && self.names.contains(name.as_str()) {
+                    let segments = segments(&func.path);
+                    let receiver = segments[..segments.len() - 1].join("::");
+                    let full_path = self.imported_path(&segments);
+                    let shape = CallShape {
+                        form: if segments.len() == 1 {
+                            Form::Bare
+                        } else {
+                            Form::Path
+                        },
+                        name: &name,
+                        receiver: (segments.len() > 1).then_some(receiver.as_str()),
+                        full_path: &full_path,
+                    };
+                    let args: Vec<&Expr> = node.args.iter().collect();
+                    let turbofish: Vec<&Type> = match &last.arguments {
+                        syn::PathArguments::AngleBracketed(generics) => generics
+                            .args
+                            .iter()
+                            .filter_map(|arg| match arg {
+                                syn::GenericArgument::Type(ty) => Some(ty),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    self.check_call(&shape, &args, &turbofish, last.ident.span());
+                }
+            }
+        }
+        visit::visit_expr_call(self, node);
+    }
+
+    fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {
+        // `macro_rules!` bodies are templates, not code.
+        if node.mac.path.is_ident("macro_rules") {
+            return;
+        }
+        visit::visit_item_macro(self, node);
+    }
+
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        let Some(last) = node.path.segments.last() else {
+            return;
+        };
+        let args = self.visit_macro_args(node);
+        let Some(args) = args else {
+            return;
+        };
+        let name = last.ident.to_string();
+        if self.names.contains(name.as_str()) {
+            let segments = segments(&node.path);
+            let receiver = segments[..segments.len() - 1].join("::");
+            let full_path = self.imported_path(&segments);
+            let shape = CallShape {
+                form: Form::Macro,
+                name: &name,
+                receiver: (segments.len() > 1).then_some(receiver.as_str()),
+                full_path: &full_path,
+            };
+            let refs: Vec<&Expr> = args.iter().collect();
+            self.check_call(&shape, &refs, &[], last.ident.span());
+        }
+        for arg in &args {
+            self.visit_expr(arg);
+        }
+    }
+}
+
+impl Visitor<'_> {
+    fn record_const(&mut self, name: String, expr: &Expr, associated: bool) {
+        let scope = self.scope();
+        let value = key_of(expr, &Locals::default(), &scope);
+        if value == KeyExpr::Unknown {
+            return;
+        }
+        let mut path = self.module_path();
+        if associated {
+            match &scope.self_type {
+                Some(ty) => path.push(ty.clone()),
+                None => return,
+            }
+        }
+        path.push(name);
+        self.facts.consts.push(ConstFact { path, value });
+    }
+}
+
+/// The source text of a syntax node, whitespace removed.
+fn text<T: ToTokens + ?Sized>(node: &T) -> String {
+    let mut out = node.to_token_stream().to_string();
+    out.retain(|c| !c.is_whitespace());
+    out
+}
+
+fn collect_idents(pat: &syn::Pat, out: &mut BTreeSet<String>) {
+    match pat {
+        syn::Pat::Ident(ident) => {
+            out.insert(ident.ident.to_string());
+        }
+        syn::Pat::Type(typed) => collect_idents(&typed.pat, out),
+        syn::Pat::Reference(r) => collect_idents(&r.pat, out),
+        syn::Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| collect_idents(p, out)),
+        syn::Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| collect_idents(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| collect_idents(&f.pat, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| collect_idents(p, out)),
+        syn::Pat::Or(or) => or.cases.iter().for_each(|p| collect_idents(p, out)),
+        _ => {}
+    }
+}
+
+fn flatten_use(
+    tree: &UseTree,
+    prefix: Vec<String>,
+    imports: &mut Vec<(String, Vec<String>)>,
+    globs: &mut Vec<Vec<String>>,
+) {
+    match tree {
+        UseTree::Path(path) => {
+            let mut prefix = prefix;
+            prefix.push(path.ident.to_string());
+            flatten_use(&path.tree, prefix, imports, globs);
+        }
+        UseTree::Name(name) if name.ident == "self" => {
+            if let Some(last) = prefix.last() {
+                imports.push((last.clone(), prefix.clone()));
+            }
+        }
+        UseTree::Name(name) => {
+            let mut path = prefix;
+            path.push(name.ident.to_string());
+            imports.push((name.ident.to_string(), path));
+        }
+        UseTree::Rename(rename) => {
+            let mut path = prefix;
+            if rename.ident != "self" {
+                path.push(rename.ident.to_string());
+            }
+            if rename.rename != "_" {
+                imports.push((rename.rename.to_string(), path));
+            }
+        }
+        UseTree::Glob(_) => globs.push(prefix),
+        UseTree::Group(group) => {
+            for tree in &group.items {
+                flatten_use(tree, prefix.clone(), imports, globs);
+            }
+        }
+    }
+}
+
+/// Makes a path absolute when its first segment says how: `crate::`, `self::`, `super::`.
+pub fn absolutize(path: Vec<String>, module: &[String], crate_name: &str) -> Vec<String> {
+    match path.first().map(String::as_str) {
+        Some("crate") => std::iter::once(crate_name.to_owned())
+            .chain(path[1..].iter().cloned())
+            .collect(),
+        Some("self") => module.iter().chain(&path[1..]).cloned().collect(),
+        Some("super") => {
+            let supers = path.iter().take_while(|s| *s == "super").count();
+            let keep = module.len().saturating_sub(supers).max(1);
+            module[..keep]
+                .iter()
+                .chain(&path[supers..])
+                .cloned()
+                .collect()
+        }
+        _ => path,
+    }
+}
+
+/// The name of a handler expression: a path's last segment, or what a closure calls.
+fn handler_expr_name(expr: &Expr) -> Option<String> {
+    match see_through(expr) {
+        Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => handler_expr_name(tail),
+            _ => None,
+        },
+        Expr::Closure(closure) => {
+            let body = match see_through(&closure.body) {
+                Expr::Block(block) if block.block.stmts.len() == 1 => match &block.block.stmts[0] {
+                    syn::Stmt::Expr(expr, _) => see_through(expr),
+                    _ => &closure.body,
+                },
+                other => other,
+            };
+            let called = match body {
+                Expr::Await(a) => see_through(&a.base),
+                Expr::Try(t) => see_through(&t.expr),
+                other => other,
+            };
+            Some(match called {
+                Expr::MethodCall(call) => call.method.to_string(),
+                Expr::Call(call) => match &*call.func {
+                    Expr::Path(path) => path
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default(),
+                    _ => "{closure}".to_owned(),
+                },
+                _ => "{closure}".to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The field names of a publish's payload (DESIGN.md precise rule 3).
+fn payload_keys(args: &[&Expr], key_index: Option<usize>) -> Vec<String> {
+    let mut keys = match key_index.and_then(|i| args.get(i)).map(|e| see_through(e)) {
+        Some(Expr::Struct(s)) => {
+            let payload = s.fields.iter().find(
+                |f| matches!(&f.member, syn::Member::Named(n) if n == "payload" || n == "data"),
+            );
+            match payload {
+                Some(field) => keys_of(&field.expr),
+                None => field_names(s),
+            }
+        }
+        Some(Expr::Call(call)) if call.args.len() >= 2 => keys_of(&call.args[1]),
+        _ => key_index
+            .and_then(|i| args.get(i + 1))
+            .map(|e| keys_of(e))
+            .unwrap_or_default(),
+    };
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn field_names(s: &syn::ExprStruct) -> Vec<String> {
+    s.fields
+        .iter()
+        .filter_map(|f| match &f.member {
+            syn::Member::Named(name) => Some(name.to_string()),
+            syn::Member::Unnamed(_) => None,
+        })
+        .collect()
+}
+
+/// The keys of a `json!({..})` literal or the fields of a struct literal.
+fn keys_of(expr: &Expr) -> Vec<String> {
+    match see_through(expr) {
+        Expr::Struct(s) => field_names(s),
+        Expr::Macro(m)
+            if m.mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "json") =>
+        {
+            json_keys(m.mac.tokens.clone())
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn json_keys(tokens: TokenStream) -> Vec<String> {
+    let mut iter = tokens.into_iter();
+    let Some(TokenTree::Group(group)) = iter.next() else {
+        return Vec::new();
+    };
+    if group.delimiter() != proc_macro2::Delimiter::Brace {
+        return Vec::new();
+    }
+    let mut keys = Vec::new();
+    let mut at_entry_start = true;
+    let mut pending: Option<String> = None;
+    for token in group.stream() {
+        match &token {
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                at_entry_start = true;
+                pending = None;
+                continue;
+            }
+            TokenTree::Punct(p) if p.as_char() == ':' => {
+                if let Some(key) = pending.take() {
+                    keys.push(key);
+                }
+            }
+            TokenTree::Literal(_) if at_entry_start => {
+                pending = syn::parse2::<syn::LitStr>(token.clone().into())
+                    .ok()
+                    .map(|s| s.value());
+            }
+            _ => pending = None,
+        }
+        at_entry_start = false;
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_literal_keys() {
+        let tokens: TokenStream = "{ \"source\": a, \"target\": json!({\"x\": 1}), \"w\": 1.0 }"
+            .parse()
+            .unwrap();
+        assert_eq!(json_keys(tokens), ["source", "target", "w"]);
+    }
+
+    #[test]
+    fn absolute_paths() {
+        let module = vec!["app".to_owned(), "graph".to_owned()];
+        let abs =
+            |p: &[&str]| absolutize(p.iter().map(|s| s.to_string()).collect(), &module, "app");
+        assert_eq!(abs(&["crate", "events", "X"]), ["app", "events", "X"]);
+        assert_eq!(abs(&["self", "X"]), ["app", "graph", "X"]);
+        assert_eq!(abs(&["super", "events", "X"]), ["app", "events", "X"]);
+        assert_eq!(abs(&["events", "X"]), ["events", "X"]);
+    }
+}

@@ -1,0 +1,105 @@
+//! The facts that cross stage borders: locations, sites and the resolved model of a tree.
+//! Syntax trees never leave `extract`; everything here is plain data.
+
+use std::collections::BTreeSet;
+
+use crate::config::TopicSyntax;
+
+/// A place in a source file: `/`-separated path relative to the analyzed root, 1-based
+/// line and column. Ordered by file, then line, then column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// Whether a site sends or receives an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SiteKind {
+    Publish,
+    Subscribe,
+}
+
+/// A publish or subscribe call whose event key is known.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Site {
+    pub location: Location,
+    pub kind: SiteKind,
+    /// The event key after aliases: a string topic, a type name or a `format!` pattern.
+    pub key: String,
+    /// The key came from `format!`: placeholders are written as the one-token wildcard.
+    pub pattern: bool,
+    pub component: String,
+    /// The function that holds the site, if any.
+    pub function: Option<String>,
+    /// For subscribe sites: the handler's name.
+    pub handler: Option<String>,
+    /// For publish sites: the payload's field names, when they can be seen.
+    pub payload_keys: Vec<String>,
+}
+
+/// A publish or subscribe call whose event key could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnresolvedSite {
+    pub location: Location,
+    pub kind: SiteKind,
+    /// The key expression as written, for the message.
+    pub expr: String,
+}
+
+/// A file that could not be read or parsed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ParseFailure {
+    pub location: Location,
+    pub message: String,
+}
+
+/// A `// choreo: allow(LINT) -- reason` comment.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Suppression {
+    pub location: Location,
+    pub lints: Vec<String>,
+}
+
+/// Settings the lints need from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub topic_syntax: TopicSyntax,
+    pub fan_out_threshold: usize,
+    pub external_subscribers: Vec<String>,
+    pub external_publishers: Vec<String>,
+}
+
+/// Everything known about a tree after resolution; what the graph and the lints read.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Sorted by location.
+    pub sites: Vec<Site>,
+    pub unresolved: Vec<UnresolvedSite>,
+    pub parse_failures: Vec<ParseFailure>,
+    pub suppressions: Vec<Suppression>,
+    pub files_scanned: usize,
+    pub files_parsed: usize,
+    pub settings: Settings,
+}
+
+impl Model {
+    /// Every distinct event key, sorted.
+    pub fn keys(&self) -> BTreeSet<&str> {
+        self.sites.iter().map(|site| site.key.as_str()).collect()
+    }
+
+    /// Sites of one key and kind, sorted by location.
+    pub fn sites_of<'a>(&'a self, key: &'a str, kind: SiteKind) -> impl Iterator<Item = &'a Site> {
+        self.sites
+            .iter()
+            .filter(move |site| site.kind == kind && site.key == key)
+    }
+}

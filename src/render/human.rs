@@ -1,0 +1,223 @@
+//! Human output: rustc-style diagnostics through miette (lint name, message, the source
+//! line with the site underlined, related places, a help line), then a summary table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Severity,
+};
+
+use crate::lints::Level;
+use crate::report::{Finding, Report};
+
+/// How to draw diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Renders every finding as a diagnostic, reading sources from `root`.
+pub fn diagnostics(report: &Report, root: &Path, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let mut sources = Sources::new(root);
+    let mut out = String::new();
+    for finding in &report.findings {
+        let diagnostic = diagnostic(finding, &mut sources);
+        let _ = handler.render_report(&mut out, diagnostic.as_ref());
+        out.push('\n');
+    }
+    out
+}
+
+/// The summary table: counts, one line per event with its health, the verdict and the
+/// analysis hash.
+pub fn summary(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Event types: {}   Publications: {}   Subscriptions: {}   Components: {}",
+        s.event_types, s.publications, s.subscriptions, s.components
+    );
+    let width = report
+        .events
+        .iter()
+        .map(|e| e.key.len())
+        .max()
+        .unwrap_or(0)
+        .max(20);
+    for event in &report.events {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<8}  {:>3} pub  {:>3} sub",
+            event.key,
+            event.health,
+            event.publishers.len(),
+            event.subscribers.len(),
+        );
+    }
+    if s.parse_errors > 0 {
+        let _ = writeln!(
+            out,
+            "Files: {} scanned, {} parsed, {} could not be parsed",
+            s.files_scanned, s.files_parsed, s.parse_errors
+        );
+    }
+    let (denials, warnings) = (report.denials(), report.warnings());
+    let _ = match (denials, warnings) {
+        (0, 0) => writeln!(out, "No findings."),
+        (d, w) => writeln!(
+            out,
+            "Findings: {d} {}, {w} {}",
+            plural(d, "error"),
+            plural(w, "warning")
+        ),
+    };
+    let _ = writeln!(out, "Analysis hash: {}", report.analysis_hash);
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
+    let severity = match finding.level {
+        Level::Deny => Severity::Error,
+        Level::Warn | Level::Allow => Severity::Warning,
+    };
+    let source = sources.get(&finding.file);
+    let mut labels = Vec::new();
+    let mut elsewhere = Vec::new();
+    if let Some(text) = source {
+        if let Some(span) = span_at(text, finding.line, finding.column) {
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some(finding.label.clone()),
+                span,
+            ));
+        }
+    }
+    for related in &finding.related {
+        let span = (related.file == finding.file)
+            .then(|| source.and_then(|text| span_at(text, related.line, related.column)))
+            .flatten();
+        match span {
+            Some(span) => labels.push(LabeledSpan::new_with_span(
+                Some(related.message.clone()),
+                span,
+            )),
+            None => elsewhere.push(format!(
+                "{}: {}:{}:{}",
+                related.message, related.file, related.line, related.column
+            )),
+        }
+    }
+    let mut help = finding.help.clone();
+    for line in elsewhere {
+        help.push_str("\nnote: ");
+        help.push_str(&line);
+    }
+    let diagnostic = MietteDiagnostic::new(finding.message.clone())
+        .with_code(finding.lint)
+        .with_severity(severity)
+        .with_help(help)
+        .with_labels(labels);
+    let located = format!("{}:{}:{}", finding.file, finding.line, finding.column);
+    match source {
+        Some(text) => miette::Report::new(diagnostic)
+            .with_source_code(NamedSource::new(&finding.file, text.to_owned())),
+        None => miette::Report::new(diagnostic.with_url(located)),
+    }
+}
+
+/// The byte span of the identifier (or single character) at a 1-based line and column.
+fn span_at(text: &str, line: u32, column: u32) -> Option<(usize, usize)> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line as usize - 2)?.0 + 1
+    };
+    let rest = &text[line_start..];
+    let offset = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map(|(i, _)| i)?;
+    let tail = &rest[offset..];
+    let len = tail
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+        .map(|(i, _)| i)
+        .unwrap_or(tail.len());
+    let len = if len == 0 {
+        tail.chars().next().map_or(0, char::len_utf8)
+    } else {
+        len
+    };
+    Some((line_start + offset, len))
+}
+
+/// Source files read once each, on demand.
+struct Sources<'a> {
+    root: &'a Path,
+    cache: BTreeMap<String, Option<String>>,
+}
+
+impl<'a> Sources<'a> {
+    fn new(root: &'a Path) -> Self {
+        Sources {
+            root,
+            cache: BTreeMap::new(),
+        }
+    }
+
+    fn get(&mut self, file: &str) -> Option<&str> {
+        let root = self.root;
+        self.cache
+            .entry(file.to_owned())
+            .or_insert_with(|| {
+                let path = if root.is_file() {
+                    root.to_path_buf()
+                } else {
+                    root.join(file)
+                };
+                std::fs::read_to_string(path).ok()
+            })
+            .as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        let text = "fn a() {}\n    bus.publish(x);\n";
+        assert_eq!(span_at(text, 2, 9), Some((18, 7)));
+        assert_eq!(span_at(text, 1, 1), Some((0, 2)));
+        assert_eq!(span_at(text, 9, 1), None);
+    }
+}

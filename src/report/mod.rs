@@ -1,0 +1,321 @@
+//! The report: `eventbus_analysis_report.json`, choreo's wire format.
+//!
+//! # Schema (`schema_version` 1)
+//!
+//! ```text
+//! schema_version   1; bumped on any change that could break a reader
+//! tool             {name, version}
+//! summary          {event_types, publications, subscriptions, components,
+//!                   files_scanned, files_parsed, parse_errors}
+//! events[]         {key, health, publishers[], subscribers[], matches[]?}, sorted by key;
+//!                  health: healthy | orphaned | unused | looping | dynamic | external;
+//!                  publishers[]  {file, line, column, component, function, payload_keys[]}
+//!                  subscribers[] {file, line, column, component, handler};
+//!                  matches[] only on wildcard subscriptions: the published keys they match
+//! components[]     {name, publishes[], subscribes[]}, sorted by name
+//! orphaned_events  keys, sorted
+//! unused_subscriptions  keys, sorted
+//! feedback_loops[] {events[], path[]}
+//! findings[]       {lint, level, event, message, help, file, line, column}: what remains
+//!                  after levels and suppressions, sorted by place
+//! parse_errors[]   {file, line, column, message}
+//! analysis_hash    SHA-256 (hex) of the canonical JSON of everything above
+//! ```
+//!
+//! Paths are relative to the analyzed root with `/`; every array is sorted; nothing depends
+//! on the machine, the clock, the directory the tree is in or the thread count. The
+//! canonical JSON sorts object keys and has no insignificant whitespace.
+
+mod hash;
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use hash::analysis_hash;
+
+use crate::graph::{EventGraph, Health};
+use crate::lints::{Level, Leveled};
+use crate::model::Model;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub summary: Summary,
+    pub events: Vec<Event>,
+    pub components: Vec<Component>,
+    pub orphaned_events: Vec<String>,
+    pub unused_subscriptions: Vec<String>,
+    pub feedback_loops: Vec<FeedbackLoop>,
+    pub findings: Vec<Finding>,
+    pub parse_errors: Vec<ParseError>,
+    pub analysis_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub event_types: usize,
+    pub publications: usize,
+    pub subscriptions: usize,
+    pub components: usize,
+    pub files_scanned: usize,
+    pub files_parsed: usize,
+    pub parse_errors: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub key: String,
+    pub health: &'static str,
+    pub publishers: Vec<Publisher>,
+    pub subscribers: Vec<Subscriber>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Publisher {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub component: String,
+    pub function: Option<String>,
+    pub payload_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscriber {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub component: String,
+    pub handler: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Component {
+    pub name: String,
+    pub publishes: Vec<String>,
+    pub subscribes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackLoop {
+    pub events: Vec<String>,
+    pub path: Vec<LoopHop>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoopHop {
+    pub event: String,
+    pub subscribed_at: String,
+    pub handler: String,
+    pub publishes: String,
+    pub published_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub lint: &'static str,
+    pub level: Level,
+    pub event: Option<String>,
+    pub message: String,
+    pub help: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// What the primary location's label says; for renderers, not part of the wire format.
+    #[serde(skip)]
+    pub label: String,
+    /// Secondary places; for renderers, not part of the wire format.
+    #[serde(skip)]
+    pub related: Vec<Related>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParseError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Builds the report of an analysis, hash included.
+pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> Report {
+    let events: Vec<Event> = graph
+        .infos
+        .iter()
+        .map(|info| Event {
+            key: info.key.clone(),
+            health: info.health.as_str(),
+            publishers: info
+                .publishers
+                .iter()
+                .map(|&i| {
+                    let site = &model.sites[i];
+                    Publisher {
+                        file: site.location.file.clone(),
+                        line: site.location.line,
+                        column: site.location.column,
+                        component: site.component.clone(),
+                        function: site.function.clone(),
+                        payload_keys: site.payload_keys.clone(),
+                    }
+                })
+                .collect(),
+            subscribers: info
+                .subscribers
+                .iter()
+                .map(|&i| {
+                    let site = &model.sites[i];
+                    Subscriber {
+                        file: site.location.file.clone(),
+                        line: site.location.line,
+                        column: site.location.column,
+                        component: site.component.clone(),
+                        handler: site.handler.clone(),
+                    }
+                })
+                .collect(),
+            matches: info.matches.clone(),
+        })
+        .collect();
+    let keys_with = |health: Health| -> Vec<String> {
+        graph
+            .infos
+            .iter()
+            .filter(|info| info.health == health)
+            .map(|info| info.key.clone())
+            .collect()
+    };
+    let components: Vec<Component> = graph
+        .components()
+        .into_iter()
+        .map(|(name, publishes, subscribes)| Component {
+            name: name.to_owned(),
+            publishes: publishes.into_iter().map(str::to_owned).collect(),
+            subscribes: subscribes.into_iter().map(str::to_owned).collect(),
+        })
+        .collect();
+    let findings: Vec<Finding> = findings
+        .iter()
+        .map(|leveled| {
+            let finding = &leveled.finding;
+            Finding {
+                lint: finding.lint.name,
+                level: leveled.level,
+                event: finding.event.clone(),
+                message: finding.message.clone(),
+                help: finding.help.clone(),
+                file: finding.primary.file.clone(),
+                line: finding.primary.line,
+                column: finding.primary.column,
+                label: finding.primary_label.clone(),
+                related: finding
+                    .secondary
+                    .iter()
+                    .map(|label| Related {
+                        file: label.location.file.clone(),
+                        line: label.location.line,
+                        column: label.location.column,
+                        message: label.message.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let parse_errors: Vec<ParseError> = model
+        .parse_failures
+        .iter()
+        .map(|failure| ParseError {
+            file: failure.location.file.clone(),
+            line: failure.location.line,
+            column: failure.location.column,
+            message: failure.message.clone(),
+        })
+        .collect();
+    let count = |kind| model.sites.iter().filter(|site| site.kind == kind).count();
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "choreo".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        summary: Summary {
+            event_types: events.len(),
+            publications: count(crate::model::SiteKind::Publish),
+            subscriptions: count(crate::model::SiteKind::Subscribe),
+            components: components.len(),
+            files_scanned: model.files_scanned,
+            files_parsed: model.files_parsed,
+            parse_errors: parse_errors.len(),
+        },
+        events,
+        components,
+        orphaned_events: keys_with(Health::Orphaned),
+        unused_subscriptions: keys_with(Health::Unused),
+        feedback_loops: Vec::new(),
+        findings,
+        parse_errors,
+        analysis_hash: String::new(),
+    };
+    report.analysis_hash = analysis_hash(&report);
+    report
+}
+
+impl Report {
+    /// The report as pretty JSON, ending in a newline: what the report file holds.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Deny-level findings.
+    pub fn denials(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Deny)
+            .count()
+    }
+
+    /// Warn-level findings.
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Warn)
+            .count()
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same directory, synced,
+/// then renamed over the target, so a reader never sees a half-written report.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
