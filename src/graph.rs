@@ -62,6 +62,23 @@ pub struct EventInfo {
     pub listeners: Vec<usize>,
 }
 
+/// One step of a feedback loop: a handler of `event` reaches a publish of the next event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    pub event: String,
+    /// The flow taken: indices into `Model::flows`.
+    pub flow: usize,
+}
+
+/// A strongly connected set of events whose handlers feed each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loop {
+    /// Every key of the component, sorted.
+    pub events: Vec<String>,
+    /// The shortest cycle through the smallest key, starting there.
+    pub path: Vec<Hop>,
+}
+
 /// The event-flow graph of a model.
 #[derive(Debug)]
 pub struct EventGraph {
@@ -70,6 +87,8 @@ pub struct EventGraph {
     components: BTreeMap<String, NodeIndex>,
     /// Per event key, sorted by key.
     pub infos: Vec<EventInfo>,
+    /// Feedback loops, sorted by their smallest key.
+    pub loops: Vec<Loop>,
 }
 
 impl EventGraph {
@@ -127,13 +146,130 @@ pub fn build_graph(model: &Model) -> EventGraph {
             SiteKind::Subscribe => graph.add_edge(event, component, Edge::Subscribes(index)),
         };
     }
-    let infos = classify(model, &graph, &events);
+    let mut infos = classify(model, &graph, &events);
+    let loops = find_loops(model, &infos);
+    for info in &mut infos {
+        let looping = loops
+            .iter()
+            .any(|l| l.events.binary_search(&info.key).is_ok());
+        if looping && matches!(info.health, Health::Healthy) {
+            info.health = Health::Looping;
+        }
+    }
     EventGraph {
         graph,
         events,
         components,
         infos,
+        loops,
     }
+}
+
+/// Event-to-event edges (A → B when a handler of A publishes B; a wildcard
+/// subscription's handler counts for every key it matches), their strongly connected
+/// components with a cycle (Tarjan), and a shortest witness cycle for each.
+fn find_loops(model: &Model, infos: &[EventInfo]) -> Vec<Loop> {
+    let mut flow_graph: DiGraph<&str, usize> = DiGraph::new();
+    let nodes: BTreeMap<&str, NodeIndex> = infos
+        .iter()
+        .map(|info| (info.key.as_str(), flow_graph.add_node(info.key.as_str())))
+        .collect();
+    // Which event keys a subscription's handler runs for.
+    fn heard_as<'a>(infos: &'a [EventInfo], subscribed: &'a str) -> Vec<&'a str> {
+        let mut keys = vec![subscribed];
+        if let Some(info) = infos.iter().find(|info| info.key == subscribed) {
+            keys.extend(info.matches.iter().map(String::as_str));
+        }
+        keys
+    }
+    // The first flow (in flow order) for each ordered pair of events is the witness.
+    let mut edges: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (index, flow) in model.flows.iter().enumerate() {
+        let published = model.sites[flow.publish].key.as_str();
+        for from in heard_as(infos, &model.sites[flow.subscribe].key) {
+            edges.entry((from, published)).or_insert(index);
+        }
+    }
+    for (&(from, to), &flow) in &edges {
+        if let (Some(&a), Some(&b)) = (nodes.get(from), nodes.get(to)) {
+            flow_graph.add_edge(a, b, flow);
+        }
+    }
+
+    let mut loops: Vec<Loop> = petgraph::algo::tarjan_scc(&flow_graph)
+        .into_iter()
+        .filter(|scc| scc.len() > 1 || flow_graph.find_edge(scc[0], scc[0]).is_some())
+        .map(|scc| {
+            let mut events: Vec<String> = scc.iter().map(|&n| flow_graph[n].to_owned()).collect();
+            events.sort();
+            let path = witness(&flow_graph, &nodes, &events, &edges);
+            Loop { events, path }
+        })
+        .collect();
+    loops.sort_by(|a, b| a.events.cmp(&b.events));
+    loops
+}
+
+/// The shortest cycle through the smallest key of a loop, breadth first over the loop's
+/// events in key order, so the same graph always gives the same path.
+fn witness(
+    graph: &DiGraph<&str, usize>,
+    nodes: &BTreeMap<&str, NodeIndex>,
+    events: &[String],
+    edges: &BTreeMap<(&str, &str), usize>,
+) -> Vec<Hop> {
+    let members: BTreeSet<&str> = events.iter().map(String::as_str).collect();
+    let Some(&start) = members.iter().next() else {
+        return Vec::new();
+    };
+    let successors = |key: &str| -> Vec<&str> {
+        let Some(&node) = nodes.get(key) else {
+            return Vec::new();
+        };
+        let mut next: Vec<&str> = graph
+            .neighbors_directed(node, Direction::Outgoing)
+            .map(|n| graph[n])
+            .filter(|k| members.contains(k))
+            .collect();
+        next.sort_unstable();
+        next.dedup();
+        next
+    };
+    let mut parent: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut closing = None;
+    'search: while let Some(key) = queue.pop_front() {
+        for next in successors(key) {
+            if next == start {
+                closing = Some(key);
+                break 'search;
+            }
+            if !parent.contains_key(next) {
+                parent.insert(next, key);
+                queue.push_back(next);
+            }
+        }
+    }
+    let Some(mut last) = closing else {
+        return Vec::new();
+    };
+    let mut cycle = vec![last];
+    while last != start {
+        last = parent[last];
+        cycle.push(last);
+    }
+    cycle.reverse();
+    cycle
+        .iter()
+        .enumerate()
+        .map(|(i, &from)| {
+            let to = cycle[(i + 1) % cycle.len()];
+            Hop {
+                event: from.to_owned(),
+                flow: edges[&(from, to)],
+            }
+        })
+        .collect()
 }
 
 fn sites_on(graph: &DiGraph<Node, Edge>, node: NodeIndex, kind: SiteKind) -> Vec<usize> {
@@ -171,13 +307,21 @@ fn classify(
         .collect();
     let is_pattern =
         |subs: &[usize], pubs: &[usize]| subs.iter().chain(pubs).any(|&i| site(i).pattern);
-    // Wildcard subscriptions (not `format!` patterns) and the keys published concretely.
-    let wildcards: Vec<(&String, &Vec<usize>)> = per_key
+    // Wildcard subscriptions: keys written with the syntax's wildcards and subscribed to
+    // by at least one site whose key is not itself a `format!` pattern.
+    let wildcards: Vec<(&String, Vec<usize>)> = per_key
         .iter()
-        .filter(|(key, pubs, subs)| {
-            !subs.is_empty() && !is_pattern(subs, pubs) && topic::is_wildcard(key, syntax)
+        .filter(|(key, _, _)| topic::is_wildcard(key, syntax))
+        .map(|(key, _, subs)| {
+            (
+                *key,
+                subs.iter()
+                    .copied()
+                    .filter(|&i| !site(i).pattern)
+                    .collect::<Vec<_>>(),
+            )
         })
-        .map(|(key, _, subs)| (*key, subs))
+        .filter(|(_, subs)| !subs.is_empty())
         .collect();
     let published_patterns: Vec<&String> = per_key
         .iter()
@@ -190,9 +334,10 @@ fn classify(
         .map(|(key, pubs, subs)| {
             let pattern = is_pattern(subs, pubs);
             let wildcard = wildcards.iter().any(|(w, _)| w == key);
+            // A pattern is covered by a wildcard subscription of the same spelling too.
             let covering: Vec<usize> = wildcards
                 .iter()
-                .filter(|(w, _)| *w != *key && topic::matches(w, key, syntax))
+                .filter(|(w, _)| (pattern || *w != *key) && topic::matches(w, key, syntax))
                 .flat_map(|(_, subs)| subs.iter().copied())
                 .collect();
             let matches: Vec<String> = if wildcard {

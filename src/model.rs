@@ -54,6 +54,16 @@ pub struct UnresolvedSite {
     pub expr: String,
 }
 
+/// A handler reaching a publish: the subscribe site's handler, directly or through the
+/// calls in `via`, runs the publish site. Indices into `Model::sites`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Flow {
+    pub subscribe: usize,
+    pub publish: usize,
+    /// The functions called on the way, outermost first (`Detector::recheck`).
+    pub via: Vec<String>,
+}
+
 /// A file that could not be read or parsed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ParseFailure {
@@ -83,6 +93,10 @@ pub struct Model {
     /// Sorted by location.
     pub sites: Vec<Site>,
     pub unresolved: Vec<UnresolvedSite>,
+    /// What each handler publishes, sorted.
+    pub flows: Vec<Flow>,
+    /// Subscribe sites (indices into `sites`) whose handler could not be found.
+    pub unresolved_handlers: Vec<usize>,
     pub parse_failures: Vec<ParseFailure>,
     pub suppressions: Vec<Suppression>,
     pub files_scanned: usize,

@@ -28,6 +28,9 @@ pub enum KeyExpr {
     },
     /// `format!("user.{}.created", id)`: the literal pieces between placeholders.
     Format(Vec<String>),
+    /// The N-th parameter of the enclosing function (`self` not counted): resolved at
+    /// the function's call sites.
+    Param(usize),
     /// Something no rule can resolve.
     Unknown,
 }
@@ -37,6 +40,8 @@ pub enum KeyExpr {
 pub struct Locals {
     /// `let` bindings whose value is a key, by name; `None` shadows an outer binding.
     pub bindings: BTreeMap<String, Option<KeyExpr>>,
+    /// The enclosing function's parameter names, in order.
+    pub params: Vec<String>,
 }
 
 const SEE_THROUGH_METHODS: &[&str] =
@@ -105,12 +110,13 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
                 return KeyExpr::Unknown;
             };
             if segments.len() == 1 && !last.starts_with(|c: char| c.is_uppercase()) {
-                return locals
-                    .bindings
-                    .get(last)
-                    .cloned()
-                    .flatten()
-                    .unwrap_or(KeyExpr::Unknown);
+                return match locals.bindings.get(last) {
+                    Some(binding) => binding.clone().unwrap_or(KeyExpr::Unknown),
+                    None => match locals.params.iter().position(|p| p == last) {
+                        Some(index) => KeyExpr::Param(index),
+                        None => KeyExpr::Unknown,
+                    },
+                };
             }
             if is_const_name(last) {
                 KeyExpr::Const {

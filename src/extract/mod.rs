@@ -60,6 +60,31 @@ pub enum Holder {
     Module(Vec<String>),
 }
 
+/// A body that code runs in: a function (index into `FileFacts::functions`) or a closure
+/// given to a subscribe call as its handler (index into `FileFacts::handler_closures`).
+/// Other closures and async blocks belong to the body around them, so a publish inside a
+/// `tokio::spawn` in a handler counts as the handler's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Body {
+    Fn(usize),
+    Closure(usize),
+}
+
+/// What runs when a subscription fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandlerRef {
+    /// A closure passed to the subscribe call.
+    Closure(usize),
+    /// A path to a function or method (`on_edge`, `Self::on_edge`, `handlers::on_edge`).
+    Path { segments: Vec<String>, scope: Scope },
+    /// A whole function (bevy systems and observers).
+    Fn(usize),
+    /// Stream-style: the rest of `body` from `from` on.
+    Stream { body: Option<Body>, from: Location },
+    /// Something that is neither (a variable holding a closure, a struct).
+    Opaque,
+}
+
 /// A site before its key is resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawSite {
@@ -70,8 +95,46 @@ pub struct RawSite {
     pub key_text: String,
     pub holder: Holder,
     pub function: Option<String>,
+    /// The body the site is in.
+    pub body: Option<Body>,
+    /// For subscribe sites: the handler's display name and what it refers to.
     pub handler: Option<String>,
+    pub handler_ref: Option<HandlerRef>,
     pub payload_keys: Vec<String>,
+}
+
+/// A function or method definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FnFact {
+    pub name: String,
+    /// The `impl` block's self type, for methods.
+    pub owner: Option<String>,
+    /// Absolute module path.
+    pub module: Vec<String>,
+    /// Parameter names in order, `self` excluded (`_` for patterns that bind no one name).
+    pub params: Vec<String>,
+}
+
+/// Who a call calls, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// `x.name(..)`; `on_self` when the receiver is `self`.
+    Method { name: String, on_self: bool },
+    /// `a::b::name(..)`, `Self::name(..)`, `name(..)`.
+    Path(Vec<String>),
+}
+
+/// A call inside a body, kept for the call graph and interprocedural keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFact {
+    pub body: Option<Body>,
+    pub location: Location,
+    pub callee: Callee,
+    pub scope: Scope,
+    /// The key each argument would be, if it is one.
+    pub args: Vec<KeyExpr>,
+    pub holder: Holder,
+    pub function: Option<String>,
 }
 
 /// Everything extraction learned from one file.
@@ -83,6 +146,10 @@ pub struct FileFacts {
     pub consts: Vec<ConstFact>,
     pub aliases: Vec<AliasFact>,
     pub sites: Vec<RawSite>,
+    pub functions: Vec<FnFact>,
+    /// Where each handler closure starts.
+    pub handler_closures: Vec<Location>,
+    pub calls: Vec<CallFact>,
     pub suppressions: Vec<Suppression>,
     /// Set when the file could not be read or parsed; its other facts are then empty
     /// except for suppressions.

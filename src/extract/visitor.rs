@@ -1,6 +1,6 @@
 //! The syn visitor that walks one file and records its facts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -9,7 +9,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item, Token, Type, UseTree};
 
 use super::keys::{key_of, key_of_type, see_through, segments, KeyExpr, Locals};
-use super::{AliasFact, ConstFact, FileFacts, Holder, ModuleFacts, RawSite, Scope};
+use super::{
+    AliasFact, Body, CallFact, Callee, ConstFact, FileFacts, FnFact, HandlerRef, Holder,
+    ModuleFacts, RawSite, Scope,
+};
 use crate::discover::SourceFile;
 use crate::model::{Location, SiteKind};
 use crate::rules::{CallShape, EventArg, Form, Rule, RuleSet};
@@ -25,6 +28,8 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
         module_names: file.module.clone(),
         self_types: Vec::new(),
         functions: Vec::new(),
+        bodies: Vec::new(),
+        pending_closures: BTreeMap::new(),
     };
     visitor.enter_module(&syntax.items);
     for item in &syntax.items {
@@ -35,6 +40,8 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
 struct Function {
     name: String,
     locals: Locals,
+    /// Bevy: `EventWriter<T>`/`MessageWriter<T>` parameters, by name, with their `T`.
+    writers: BTreeMap<String, KeyExpr>,
 }
 
 struct Visitor<'a> {
@@ -49,6 +56,11 @@ struct Visitor<'a> {
     /// Self types of enclosing `impl` blocks (`None` inside a trait definition).
     self_types: Vec<Option<String>>,
     functions: Vec<Function>,
+    /// Bodies that enclose the current node, innermost last.
+    bodies: Vec<Body>,
+    /// Handler closures recorded at their subscribe call and not visited yet, by the
+    /// position of their first `|`.
+    pending_closures: BTreeMap<(usize, usize), usize>,
 }
 
 impl Visitor<'_> {
@@ -175,37 +187,82 @@ impl Visitor<'_> {
                 None => return,
             },
         };
+        let location = self.location(span);
         let (handler, payload_keys) = match rule.kind {
-            SiteKind::Subscribe => (Some(self.handler_name(rule, args, key_index)), Vec::new()),
+            SiteKind::Subscribe => {
+                let index = rule.handler.or_else(|| args.len().checked_sub(1));
+                let arg = index
+                    .filter(|&i| Some(i) != key_index)
+                    .and_then(|i| args.get(i));
+                (Some(self.handler(arg.copied(), &location)), Vec::new())
+            }
             SiteKind::Publish => (None, payload_keys(args, key_index)),
         };
-        let site = RawSite {
-            location: self.location(span),
-            kind: rule.kind,
+        self.push_site(rule.kind, key, key_text, location, handler, payload_keys);
+    }
+
+    fn push_site(
+        &mut self,
+        kind: SiteKind,
+        key: KeyExpr,
+        key_text: String,
+        location: Location,
+        handler: Option<(String, HandlerRef)>,
+        payload_keys: Vec<String>,
+    ) {
+        let (handler, handler_ref) = match handler {
+            Some((name, target)) => (Some(name), Some(target)),
+            None => (None, None),
+        };
+        self.facts.sites.push(RawSite {
+            location,
+            kind,
             key,
             key_text,
             holder: self.holder(),
             function: self.functions.last().map(|f| f.name.clone()),
+            body: self.bodies.last().copied(),
             handler,
+            handler_ref,
             payload_keys,
-        };
-        self.facts.sites.push(site);
+        });
     }
 
-    /// The handler's name: the function a path or closure calls, `{closure}`, or for a
-    /// stream-style subscription the enclosing function.
-    fn handler_name(&self, rule: &Rule, args: &[&Expr], key_index: Option<usize>) -> String {
-        let index = rule.handler.or_else(|| args.len().checked_sub(1));
-        let handler = index
-            .filter(|&i| Some(i) != key_index)
-            .and_then(|i| args.get(i))
-            .and_then(|expr| handler_expr_name(expr));
-        handler.unwrap_or_else(|| {
-            self.functions
-                .last()
-                .map(|f| f.name.clone())
-                .unwrap_or_else(|| "{stream}".to_owned())
-        })
+    /// The handler of a subscribe call: its name and what it refers to. A closure is
+    /// registered so that visiting it makes it a body of its own; no handler argument
+    /// means a stream-style subscription, handled by the rest of the enclosing body.
+    fn handler(&mut self, arg: Option<&Expr>, at: &Location) -> (String, HandlerRef) {
+        let enclosing = || self.functions.last().map(|f| f.name.clone());
+        let Some(arg) = arg else {
+            let name = enclosing().unwrap_or_else(|| "{stream}".to_owned());
+            let body = self.bodies.last().copied();
+            return (
+                name,
+                HandlerRef::Stream {
+                    body,
+                    from: at.clone(),
+                },
+            );
+        };
+        let name = handler_expr_name(arg).unwrap_or_else(|| "{handler}".to_owned());
+        let target = match handler_target(arg) {
+            Some(Expr::Closure(closure)) => HandlerRef::Closure(self.register_closure(closure)),
+            Some(Expr::Path(path)) if path.qself.is_none() => HandlerRef::Path {
+                segments: segments(&path.path),
+                scope: self.scope(),
+            },
+            _ => HandlerRef::Opaque,
+        };
+        (name, target)
+    }
+
+    fn register_closure(&mut self, closure: &syn::ExprClosure) -> usize {
+        let start = closure.or1_token.span.start();
+        let location = self.location(closure.or1_token.span);
+        let id = self.facts.handler_closures.len();
+        self.facts.handler_closures.push(location);
+        self.pending_closures.insert((start.line, start.column), id);
+        id
     }
 
     fn visit_macro_args(&mut self, mac: &syn::Macro) -> Option<Vec<Expr>> {
@@ -223,11 +280,147 @@ impl Visitor<'_> {
         }
     }
 
-    fn enter_function(&mut self, name: String) {
-        self.functions.push(Function {
-            name,
-            locals: Locals::default(),
+    fn enter_function(&mut self, sig: &syn::Signature) {
+        let mut params = Vec::new();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                params.push(match &*typed.pat {
+                    syn::Pat::Ident(ident) => ident.ident.to_string(),
+                    _ => "_".to_owned(),
+                });
+            }
+        }
+        let index = self.facts.functions.len();
+        self.facts.functions.push(FnFact {
+            name: sig.ident.to_string(),
+            owner: self.self_types.last().cloned().flatten(),
+            module: self.module_path(),
+            params: params.clone(),
         });
+        self.functions.push(Function {
+            name: sig.ident.to_string(),
+            locals: Locals {
+                params,
+                ..Locals::default()
+            },
+            writers: BTreeMap::new(),
+        });
+        self.bodies.push(Body::Fn(index));
+        if self.rules.bevy {
+            self.bevy_params(sig, index);
+        }
+    }
+
+    fn exit_function(&mut self) {
+        self.functions.pop();
+        self.bodies.pop();
+    }
+
+    /// Bevy (DESIGN.md precise rule 12): reader and observer parameters subscribe the
+    /// function to their event type; writer parameters are remembered for `.send`.
+    fn bevy_params(&mut self, sig: &syn::Signature, function: usize) {
+        for input in &sig.inputs {
+            let syn::FnArg::Typed(typed) = input else {
+                continue;
+            };
+            let Some((wrapper, event)) = bevy_param(&typed.ty) else {
+                continue;
+            };
+            let key = key_of_type(event, &self.scope());
+            match wrapper.as_str() {
+                "EventReader" | "MessageReader" | "Trigger" | "On" => {
+                    let location = self.location(pat_span(&typed.pat));
+                    let name = sig.ident.to_string();
+                    self.push_site(
+                        SiteKind::Subscribe,
+                        key,
+                        text(event),
+                        location,
+                        Some((name, HandlerRef::Fn(function))),
+                        Vec::new(),
+                    );
+                }
+                _ => {
+                    if let (syn::Pat::Ident(ident), Some(current)) =
+                        (&*typed.pat, self.functions.last_mut())
+                    {
+                        current.writers.insert(ident.ident.to_string(), key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bevy publishes: `.send/.write/..` on a writer parameter, `.trigger(x)` on anything.
+    fn bevy_method_call(&mut self, node: &syn::ExprMethodCall) {
+        let method = node.method.to_string();
+        let key = match method.as_str() {
+            "send" | "write" | "send_batch" | "write_batch" | "send_default" => {
+                let Expr::Path(receiver) = &*node.receiver else {
+                    return;
+                };
+                let Some(name) = receiver.path.get_ident().map(ToString::to_string) else {
+                    return;
+                };
+                match self.functions.last().and_then(|f| f.writers.get(&name)) {
+                    Some(key) => key.clone(),
+                    None => return,
+                }
+            }
+            "trigger" => match node.args.first() {
+                Some(arg) => self.bevy_event_of(arg),
+                None => return,
+            },
+            _ => return,
+        };
+        let location = self.location(node.method.span());
+        self.push_site(
+            SiteKind::Publish,
+            key,
+            text(&node.args),
+            location,
+            None,
+            Vec::new(),
+        );
+    }
+
+    /// The event type of a bevy `trigger` argument: its type, or what a closure returns.
+    fn bevy_event_of(&self, arg: &Expr) -> KeyExpr {
+        let arg = match see_through(arg) {
+            Expr::Closure(closure) => see_through(&closure.body),
+            other => other,
+        };
+        let arg = match arg {
+            Expr::Block(block) => match block.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => see_through(tail),
+                _ => arg,
+            },
+            other => other,
+        };
+        match key_of(arg, &self.locals(), &self.scope()) {
+            KeyExpr::Wrapper { ty, .. } => *ty,
+            key @ KeyExpr::Type { .. } => key,
+            _ => KeyExpr::Unknown,
+        }
+    }
+
+    fn record_call(&mut self, callee: Callee, args: &Punctuated<Expr, Token![,]>, span: Span) {
+        let locals = self.locals();
+        let scope = self.scope();
+        let args = args
+            .iter()
+            .map(|arg| key_of(arg, &locals, &scope))
+            .collect();
+        let call = CallFact {
+            body: self.bodies.last().copied(),
+            location: self.location(span),
+            callee,
+            scope,
+            args,
+            holder: self.holder(),
+            function: self.functions.last().map(|f| f.name.clone()),
+        };
+        self.facts.calls.push(call);
     }
 }
 
@@ -241,9 +434,11 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.enter_module(items);
         let saved_types = std::mem::take(&mut self.self_types);
         let saved_functions = std::mem::take(&mut self.functions);
+        let saved_bodies = std::mem::take(&mut self.bodies);
         for item in items {
             self.visit_item(item);
         }
+        self.bodies = saved_bodies;
         self.functions = saved_functions;
         self.self_types = saved_types;
         self.modules.truncate(saved_modules);
@@ -296,21 +491,21 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
-        self.enter_function(node.sig.ident.to_string());
+        self.enter_function(&node.sig);
         visit::visit_item_fn(self, node);
-        self.functions.pop();
+        self.exit_function();
     }
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
-        self.enter_function(node.sig.ident.to_string());
+        self.enter_function(&node.sig);
         visit::visit_impl_item_fn(self, node);
-        self.functions.pop();
+        self.exit_function();
     }
 
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
-        self.enter_function(node.sig.ident.to_string());
+        self.enter_function(&node.sig);
         visit::visit_trait_item_fn(self, node);
-        self.functions.pop();
+        self.exit_function();
     }
 
     fn visit_local(&mut self, node: &'ast syn::Local) {
@@ -345,7 +540,18 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 }
             }
         }
+        let start = node.or1_token.span.start();
+        let mut handler = self.pending_closures.remove(&(start.line, start.column));
+        if handler.is_none() && self.rules.bevy {
+            handler = self.bevy_observer_closure(node);
+        }
+        if let Some(id) = handler {
+            self.bodies.push(Body::Closure(id));
+        }
         visit::visit_expr_closure(self, node);
+        if handler.is_some() {
+            self.bodies.pop();
+        }
         if let (Some(function), Some(saved)) = (self.functions.last_mut(), saved) {
             function.locals = saved;
         }
@@ -373,6 +579,15 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 .collect();
             self.check_call(&shape, &args, &turbofish, node.method.span());
         }
+        if self.rules.bevy {
+            self.bevy_method_call(node);
+        }
+        let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        self.record_call(
+            Callee::Method { name, on_self },
+            &node.args,
+            node.method.span(),
+        );
         visit::visit_expr_method_call(self, node);
     }
 
@@ -407,6 +622,10 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                         _ => Vec::new(),
                     };
                     self.check_call(&shape, &args, &turbofish, last.ident.span());
+                }
+                if func.qself.is_none() {
+                    let callee = Callee::Path(segments(&func.path));
+                    self.record_call(callee, &node.args, last.ident.span());
                 }
             }
         }
@@ -450,6 +669,36 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 }
 
 impl Visitor<'_> {
+    /// Bevy: a closure with a `Trigger<T>`/`On<T>` parameter is an observer of `T`.
+    fn bevy_observer_closure(&mut self, node: &syn::ExprClosure) -> Option<usize> {
+        let typed = node.inputs.iter().find_map(|input| match input {
+            syn::Pat::Type(typed) => bevy_param(&typed.ty)
+                .filter(|(wrapper, _)| wrapper == "Trigger" || wrapper == "On")
+                .map(|(_, event)| (typed, event)),
+            _ => None,
+        })?;
+        let (pat, event) = typed;
+        let key = key_of_type(event, &self.scope());
+        let id = self.register_closure(node);
+        let start = node.or1_token.span.start();
+        self.pending_closures.remove(&(start.line, start.column));
+        let location = self.location(pat_span(&pat.pat));
+        let name = self
+            .functions
+            .last()
+            .map(|f| format!("{}::{{closure}}", f.name))
+            .unwrap_or_else(|| "{closure}".to_owned());
+        self.push_site(
+            SiteKind::Subscribe,
+            key,
+            text(event),
+            location,
+            Some((name, HandlerRef::Closure(id))),
+            Vec::new(),
+        );
+        Some(id)
+    }
+
     fn record_const(&mut self, name: String, expr: &Expr, associated: bool) {
         let scope = self.scope();
         let value = key_of(expr, &Locals::default(), &scope);
@@ -465,6 +714,57 @@ impl Visitor<'_> {
         }
         path.push(name);
         self.facts.consts.push(ConstFact { path, value });
+    }
+}
+
+/// A bevy parameter type `Wrapper<T, ..>` (through references): the wrapper's name and `T`.
+fn bevy_param(ty: &Type) -> Option<(String, &Type)> {
+    let ty = match ty {
+        Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let name = last.ident.to_string();
+    if !matches!(
+        name.as_str(),
+        "EventReader" | "MessageReader" | "EventWriter" | "MessageWriter" | "Trigger" | "On"
+    ) {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return None;
+    };
+    let event = generics.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })?;
+    Some((name, event))
+}
+
+/// Where a parameter's name is.
+fn pat_span(pat: &syn::Pat) -> Span {
+    match pat {
+        syn::Pat::Ident(ident) => ident.ident.span(),
+        other => other
+            .to_token_stream()
+            .into_iter()
+            .next()
+            .map_or_else(Span::call_site, |t| t.span()),
+    }
+}
+
+/// The closure or path a handler argument comes down to.
+fn handler_target(expr: &Expr) -> Option<&Expr> {
+    match see_through(expr) {
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => handler_target(tail),
+            _ => None,
+        },
+        other @ (Expr::Closure(_) | Expr::Path(_)) => Some(other),
+        _ => None,
     }
 }
 

@@ -10,9 +10,11 @@ use crate::graph::EventGraph;
 use crate::model::{Location, Model};
 
 mod dynamic_event_key;
+mod feedback_loop;
 mod high_fan_out;
 mod orphaned_event;
 mod parse_error;
+mod unresolved_handler;
 mod unused_subscription;
 mod unused_suppression;
 
@@ -69,9 +71,11 @@ pub struct Lint {
 /// Every lint choreo knows, in the order `choreo explain` and the docs list them.
 pub static LINTS: &[&Lint] = &[
     &orphaned_event::LINT,
+    &feedback_loop::LINT,
     &unused_subscription::LINT,
     &high_fan_out::LINT,
     &dynamic_event_key::LINT,
+    &unresolved_handler::LINT,
     &parse_error::LINT,
     &unused_suppression::LINT,
 ];
@@ -151,9 +155,11 @@ pub struct Leveled {
 pub fn lint(model: &Model, graph: &EventGraph, levels: &Levels) -> Vec<Leveled> {
     let mut raw = Vec::new();
     raw.extend(orphaned_event::check(model, graph));
+    raw.extend(feedback_loop::check(model, graph));
     raw.extend(unused_subscription::check(model, graph));
     raw.extend(high_fan_out::check(model, graph));
     raw.extend(dynamic_event_key::check(model, graph));
+    raw.extend(unresolved_handler::check(model, graph));
     raw.extend(parse_error::check(model, graph));
 
     let (kept, unused) = unused_suppression::apply(model, raw);

@@ -119,7 +119,10 @@ pub struct FeedbackLoop {
 pub struct LoopHop {
     pub event: String,
     pub subscribed_at: String,
+    /// `Component::handler`.
     pub handler: String,
+    /// The functions the handler calls on the way to the publish, outermost first.
+    pub via: Vec<String>,
     pub publishes: String,
     pub published_at: String,
 }
@@ -272,13 +275,44 @@ pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> 
         components,
         orphaned_events: keys_with(Health::Orphaned),
         unused_subscriptions: keys_with(Health::Unused),
-        feedback_loops: Vec::new(),
+        feedback_loops: feedback_loops(model, graph),
         findings,
         parse_errors,
         analysis_hash: String::new(),
     };
     report.analysis_hash = analysis_hash(&report);
     report
+}
+
+fn feedback_loops(model: &Model, graph: &EventGraph) -> Vec<FeedbackLoop> {
+    graph
+        .loops
+        .iter()
+        .map(|cycle| FeedbackLoop {
+            events: cycle.events.clone(),
+            path: cycle
+                .path
+                .iter()
+                .map(|hop| {
+                    let flow = &model.flows[hop.flow];
+                    let subscribe = &model.sites[flow.subscribe];
+                    let publish = &model.sites[flow.publish];
+                    LoopHop {
+                        event: hop.event.clone(),
+                        subscribed_at: subscribe.location.to_string(),
+                        handler: format!(
+                            "{}::{}",
+                            subscribe.component,
+                            subscribe.handler.as_deref().unwrap_or("{handler}")
+                        ),
+                        via: flow.via.clone(),
+                        publishes: publish.key.clone(),
+                        published_at: publish.location.to_string(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 impl Report {

@@ -1,234 +1,86 @@
-//! From every file's facts to the `Model`: const and static paths followed across modules,
-//! `use` imports (also re-exports) and crates to their string keys, type aliases read as
-//! their targets, `[events] aliases` applied, and components named.
+//! From every file's facts to the `Model`: keys resolved through consts, imports, crates
+//! and type aliases (`paths`), parameters followed to their call sites (DESIGN.md precise
+//! rule 6), `[events] aliases` applied, components named, and every handler followed
+//! through the calls it makes to the publishes it causes (`Flow`s).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod paths;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::config::Config;
 use crate::discover::Discovery;
-use crate::extract::{FileFacts, Holder, KeyExpr, Scope};
-use crate::model::{Location, Model, ParseFailure, Settings, Site, UnresolvedSite};
+use crate::extract::{Body, FileFacts, HandlerRef, Holder, RawSite};
+use crate::model::{Flow, Location, Model, ParseFailure, Settings, Site, SiteKind, UnresolvedSite};
 use crate::topic;
 
-/// How deep const-to-const and re-export chains are followed; cycles stop here.
-const MAX_DEPTH: usize = 32;
+use paths::{FnId, Paths, Resolved};
 
-/// A key after resolution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Resolved {
-    Str(String),
-    Type(String),
-    Pattern(Vec<String>),
-    Unknown,
-}
+/// How many wrapper functions deep a parameter key is followed to its call sites.
+const MAX_WRAPPER_DEPTH: usize = 4;
 
-struct Resolver<'a> {
-    files: &'a [FileFacts],
-    /// Absolute const path → (file, value).
-    consts: HashMap<&'a [String], (usize, &'a KeyExpr)>,
-    /// Absolute module path → (file, module index) of every place that defines it.
-    modules: HashMap<&'a [String], Vec<(usize, usize)>>,
-    /// Type alias name → targets.
-    aliases: HashMap<&'a str, BTreeSet<&'a str>>,
-}
-
-impl<'a> Resolver<'a> {
-    fn new(files: &'a [FileFacts]) -> Self {
-        let mut consts = HashMap::new();
-        let mut modules: HashMap<&[String], Vec<(usize, usize)>> = HashMap::new();
-        let mut aliases: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-        for (index, file) in files.iter().enumerate() {
-            for fact in &file.consts {
-                consts
-                    .entry(fact.path.as_slice())
-                    .or_insert((index, &fact.value));
-            }
-            for (module_index, module) in file.modules.iter().enumerate() {
-                modules
-                    .entry(module.path.as_slice())
-                    .or_default()
-                    .push((index, module_index));
-            }
-            for alias in &file.aliases {
-                if let Some(name) = alias.path.last() {
-                    aliases
-                        .entry(name.as_str())
-                        .or_default()
-                        .insert(&alias.target);
-                }
-            }
-        }
-        Resolver {
-            files,
-            consts,
-            modules,
-            aliases,
-        }
-    }
-
-    fn resolve(&self, file: usize, key: &KeyExpr, depth: usize) -> Resolved {
-        if depth > MAX_DEPTH {
-            return Resolved::Unknown;
-        }
-        match key {
-            KeyExpr::Str(s) => Resolved::Str(s.clone()),
-            KeyExpr::Format(pieces) => Resolved::Pattern(pieces.clone()),
-            KeyExpr::Unknown => Resolved::Unknown,
-            KeyExpr::Type { name, variant, .. } => {
-                let name = self.alias_target(name);
-                Resolved::Type(match variant {
-                    Some(variant) => format!("{name}::{variant}"),
-                    None => name,
-                })
-            }
-            KeyExpr::Wrapper { inner, ty } => match self.resolve(file, inner, depth + 1) {
-                found @ (Resolved::Str(_) | Resolved::Pattern(_)) => found,
-                _ => self.resolve(file, ty, depth + 1),
-            },
-            KeyExpr::Const { segments, scope } => {
-                for candidate in self.candidates(file, scope, segments) {
-                    if let Some((at, value)) = self.lookup(&candidate, depth) {
-                        return self.resolve(at, value, depth + 1);
-                    }
-                }
-                Resolved::Unknown
-            }
-        }
-    }
-
-    /// A type alias's final target, when the name has exactly one.
-    fn alias_target(&self, name: &str) -> String {
-        let mut current = name;
-        for _ in 0..MAX_DEPTH {
-            match self.aliases.get(current) {
-                Some(targets) if targets.len() == 1 => {
-                    let next = targets.iter().next().copied().unwrap_or(current);
-                    if next == current {
-                        break;
-                    }
-                    current = next;
-                }
-                _ => break,
-            }
-        }
-        current.to_owned()
-    }
-
-    /// The absolute paths a path written in `scope` may stand for, most likely first.
-    fn candidates(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<Vec<String>> {
-        let facts = &self.files[file];
-        let Some(module) = facts.modules.get(scope.module) else {
-            return Vec::new();
-        };
-        let Some(first) = segments.first() else {
-            return Vec::new();
-        };
-        let join =
-            |a: &[String], b: &[String]| -> Vec<String> { a.iter().chain(b).cloned().collect() };
-        match first.as_str() {
-            "crate" | "self" | "super" => {
-                vec![crate::extract::absolutize(
-                    segments.to_vec(),
-                    &module.path,
-                    &facts.crate_name,
-                )]
-            }
-            "Self" => match &scope.self_type {
-                Some(ty) => {
-                    let mut path = module.path.clone();
-                    path.push(ty.clone());
-                    vec![join(&path, &segments[1..])]
-                }
-                None => Vec::new(),
-            },
-            _ => {
-                let mut out = Vec::new();
-                if let Some(target) = module.uses.get(first) {
-                    let imported = join(target, &segments[1..]);
-                    out.push(join(&module.path, &imported));
-                    out.push(imported);
-                } else {
-                    out.push(join(&module.path, segments));
-                    out.push(segments.to_vec());
-                    for glob in &module.globs {
-                        out.push(join(glob, segments));
-                        out.push(join(&join(&module.path, glob), segments));
-                    }
-                }
-                out
-            }
-        }
-    }
-
-    /// The const at an absolute path, following `use` re-exports.
-    fn lookup(&self, path: &[String], depth: usize) -> Option<(usize, &'a KeyExpr)> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        if let Some(&found) = self.consts.get(path) {
-            return Some(found);
-        }
-        let (name, module_path) = path.split_last()?;
-        for &(file, module_index) in self.modules.get(module_path)? {
-            let module = &self.files[file].modules[module_index];
-            let reexported = module.uses.contains_key(name);
-            let globbed = !module.globs.is_empty();
-            if !reexported && !globbed {
-                continue;
-            }
-            let scope = Scope {
-                module: module_index,
-                self_type: None,
-            };
-            for candidate in self.candidates(file, &scope, std::slice::from_ref(name)) {
-                if candidate.as_slice() != path {
-                    if let Some(found) = self.lookup(&candidate, depth + 1) {
-                        return Some(found);
-                    }
-                }
-            }
-        }
-        None
-    }
+/// A site with what resolution needs to know beyond the model's view of it.
+struct Placed {
+    site: Site,
+    file: usize,
+    body: Option<Body>,
+    handler: Option<HandlerRef>,
 }
 
 /// Resolves every file's facts into the model the graph and lints read.
 pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> Model {
-    let resolver = Resolver::new(files);
+    let paths = Paths::new(files);
+    let calls = CallGraph::new(&paths);
     let placeholder = topic::placeholder(config.topic_syntax);
     let names = ComponentNames::new(files, discovery.crates > 1);
 
-    let mut sites = Vec::new();
+    let mut placed: Vec<Placed> = Vec::new();
     let mut unresolved = Vec::new();
     for (index, file) in files.iter().enumerate() {
         for raw in &file.sites {
-            let (key, pattern) = match resolver.resolve(index, &raw.key, 0) {
-                Resolved::Str(key) | Resolved::Type(key) => (key, false),
-                Resolved::Pattern(pieces) => (pieces.join(placeholder), true),
-                Resolved::Unknown => {
-                    unresolved.push(UnresolvedSite {
-                        location: raw.location.clone(),
-                        kind: raw.kind,
-                        expr: raw.key_text.clone(),
-                    });
-                    continue;
-                }
+            let resolved = match paths.resolve(index, &raw.key) {
+                Resolved::Param(param) => match raw.body {
+                    Some(Body::Fn(function)) => calls.expand(&paths, (index, function), param, 0),
+                    _ => Vec::new(),
+                },
+                Resolved::Unknown => Vec::new(),
+                key => vec![(index, None, key)],
             };
-            let key = config.aliases.get(&key).cloned().unwrap_or(key);
-            sites.push(Site {
-                location: raw.location.clone(),
-                kind: raw.kind,
-                key,
-                pattern,
-                component: names.name(&file.crate_name, &raw.holder),
-                function: raw.function.clone(),
-                handler: raw.handler.clone(),
-                payload_keys: raw.payload_keys.clone(),
-            });
+            if resolved.is_empty() {
+                unresolved.push(UnresolvedSite {
+                    location: raw.location.clone(),
+                    kind: raw.kind,
+                    expr: raw.key_text.clone(),
+                });
+                continue;
+            }
+            for (at_file, at_call, key) in resolved {
+                let (key, pattern) = match key {
+                    Resolved::Str(key) | Resolved::Type(key) => (key, false),
+                    Resolved::Pattern(pieces) => (pieces.join(placeholder), true),
+                    Resolved::Param(_) | Resolved::Unknown => continue,
+                };
+                let key = config.aliases.get(&key).cloned().unwrap_or(key);
+                placed.push(place(
+                    raw,
+                    &files[at_file],
+                    at_file,
+                    at_call,
+                    key,
+                    pattern,
+                    &names,
+                ));
+            }
         }
     }
-    sites.sort();
+    placed.sort_by(|a, b| a.site.cmp(&b.site));
+    // A call of a wrapper that is itself a site (the bus's own `publish`) is one site.
+    placed.dedup_by(|b, a| {
+        a.site.location == b.site.location && a.site.kind == b.site.kind && a.site.key == b.site.key
+    });
     unresolved.sort();
+    unresolved.dedup();
+
+    let (flows, unresolved_handlers) = flows(&paths, &calls, &placed);
 
     let mut parse_failures: Vec<ParseFailure> =
         files.iter().filter_map(|f| f.failure.clone()).collect();
@@ -248,8 +100,10 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
     suppressions.sort();
 
     Model {
-        sites,
+        sites: placed.into_iter().map(|p| p.site).collect(),
         unresolved,
+        flows,
+        unresolved_handlers,
         files_scanned: files.len(),
         files_parsed: files.iter().filter(|f| f.failure.is_none()).count(),
         parse_failures,
@@ -260,6 +114,230 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             external_subscribers: config.external_subscribers.clone(),
             external_publishers: config.external_publishers.clone(),
         },
+    }
+}
+
+/// A resolved site, at its own place or, for a wrapper's parameter key, at a call of the
+/// wrapper (`at_call`: index into the file's calls).
+fn place(
+    raw: &RawSite,
+    file: &FileFacts,
+    file_index: usize,
+    at_call: Option<usize>,
+    key: String,
+    pattern: bool,
+    names: &ComponentNames,
+) -> Placed {
+    let call = at_call.map(|i| &file.calls[i]);
+    let holder = call.map_or(&raw.holder, |c| &c.holder);
+    Placed {
+        site: Site {
+            location: call.map_or_else(|| raw.location.clone(), |c| c.location.clone()),
+            kind: raw.kind,
+            key,
+            pattern,
+            component: names.name(&file.crate_name, holder),
+            function: call.map_or_else(|| raw.function.clone(), |c| c.function.clone()),
+            handler: raw.handler.clone(),
+            payload_keys: raw.payload_keys.clone(),
+        },
+        file: file_index,
+        body: call.map_or(raw.body, |c| c.body),
+        handler: raw.handler_ref.clone(),
+    }
+}
+
+/// Every call's resolved callees, and the reverse: who calls each function.
+struct CallGraph {
+    /// Per file, per call: the functions it may reach.
+    callees: Vec<Vec<Vec<FnId>>>,
+    callers: HashMap<FnId, Vec<(usize, usize)>>,
+}
+
+impl CallGraph {
+    fn new(paths: &Paths<'_>) -> Self {
+        let callees: Vec<Vec<Vec<FnId>>> = paths
+            .files()
+            .iter()
+            .enumerate()
+            .map(|(index, file)| {
+                file.calls
+                    .iter()
+                    .map(|call| paths.callees(index, &call.scope, &call.callee))
+                    .collect()
+            })
+            .collect();
+        let mut callers: HashMap<FnId, Vec<(usize, usize)>> = HashMap::new();
+        for (file, per_call) in callees.iter().enumerate() {
+            for (call, targets) in per_call.iter().enumerate() {
+                for target in targets {
+                    callers.entry(*target).or_default().push((file, call));
+                }
+            }
+        }
+        CallGraph { callees, callers }
+    }
+
+    /// The keys a function's `param`-th parameter takes at its call sites: (file, call,
+    /// key) for every call whose argument resolves, following callers that pass their own
+    /// parameter through.
+    fn expand(
+        &self,
+        paths: &Paths<'_>,
+        function: FnId,
+        param: usize,
+        depth: usize,
+    ) -> Vec<(usize, Option<usize>, Resolved)> {
+        if depth >= MAX_WRAPPER_DEPTH {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for &(file, call_index) in self
+            .callers
+            .get(&function)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let call = &paths.files()[file].calls[call_index];
+            let Some(arg) = call.args.get(param) else {
+                continue;
+            };
+            match paths.resolve(file, arg) {
+                Resolved::Param(outer) => {
+                    if let Some(Body::Fn(caller)) = call.body {
+                        // The call is the wrapper's site only through its own callers.
+                        out.extend(self.expand(paths, (file, caller), outer, depth + 1));
+                    }
+                }
+                Resolved::Unknown => {}
+                key => out.push((file, Some(call_index), key)),
+            }
+        }
+        out
+    }
+}
+
+/// A frame of the handler walk: a body (from a place on, for stream handlers) and the
+/// calls that led to it.
+struct Frame {
+    file: usize,
+    body: Body,
+    from: Option<Location>,
+    via: Vec<String>,
+}
+
+/// Follows every subscription's handler through the calls it makes (breadth first, so the
+/// recorded chain is a shortest one) and records each publish it reaches.
+fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>, Vec<usize>) {
+    let mut publishes: HashMap<(usize, Body), Vec<usize>> = HashMap::new();
+    for (index, site) in placed.iter().enumerate() {
+        if let (SiteKind::Publish, Some(body)) = (site.site.kind, site.body) {
+            publishes.entry((site.file, body)).or_default().push(index);
+        }
+    }
+    let mut calls_in: HashMap<(usize, Body), Vec<usize>> = HashMap::new();
+    for (file, facts) in paths.files().iter().enumerate() {
+        for (index, call) in facts.calls.iter().enumerate() {
+            if let Some(body) = call.body {
+                calls_in.entry((file, body)).or_default().push(index);
+            }
+        }
+    }
+
+    let mut flows = Vec::new();
+    let mut unresolved = Vec::new();
+    for (index, subscription) in placed.iter().enumerate() {
+        if subscription.site.kind != SiteKind::Subscribe {
+            continue;
+        }
+        let starts = handler_bodies(paths, subscription);
+        if starts.is_empty() {
+            unresolved.push(index);
+            continue;
+        }
+        let mut seen: BTreeSet<(usize, Body)> = BTreeSet::new();
+        let mut reached: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let mut queue: VecDeque<Frame> = starts.into();
+        while let Some(frame) = queue.pop_front() {
+            if frame.from.is_none() && !seen.insert((frame.file, frame.body)) {
+                continue;
+            }
+            let after =
+                |location: &Location| frame.from.as_ref().is_none_or(|from| location >= from);
+            for &publish in publishes
+                .get(&(frame.file, frame.body))
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if after(&placed[publish].site.location) {
+                    reached.entry(publish).or_insert_with(|| frame.via.clone());
+                }
+            }
+            for &call in calls_in
+                .get(&(frame.file, frame.body))
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let facts = &paths.files()[frame.file];
+                if !after(&facts.calls[call].location) {
+                    continue;
+                }
+                for &(file, function) in &calls.callees[frame.file][call] {
+                    if seen.contains(&(file, Body::Fn(function))) {
+                        continue;
+                    }
+                    let mut via = frame.via.clone();
+                    via.push(fn_name(&paths.files()[file], function));
+                    queue.push_back(Frame {
+                        file,
+                        body: Body::Fn(function),
+                        from: None,
+                        via,
+                    });
+                }
+            }
+        }
+        flows.extend(reached.into_iter().map(|(publish, via)| Flow {
+            subscribe: index,
+            publish,
+            via,
+        }));
+    }
+    (flows, unresolved)
+}
+
+/// Where a subscription's handler starts.
+fn handler_bodies(paths: &Paths<'_>, subscription: &Placed) -> Vec<Frame> {
+    let frame = |file, body, from| Frame {
+        file,
+        body,
+        from,
+        via: Vec::new(),
+    };
+    match &subscription.handler {
+        Some(HandlerRef::Closure(id)) => vec![frame(subscription.file, Body::Closure(*id), None)],
+        Some(HandlerRef::Fn(function)) => vec![frame(subscription.file, Body::Fn(*function), None)],
+        Some(HandlerRef::Stream {
+            body: Some(body),
+            from,
+        }) => {
+            vec![frame(subscription.file, *body, Some(from.clone()))]
+        }
+        Some(HandlerRef::Path { segments, scope }) => paths
+            .fn_path(subscription.file, scope, segments)
+            .into_iter()
+            .map(|(file, function)| frame(file, Body::Fn(function), None))
+            .collect(),
+        Some(HandlerRef::Stream { body: None, .. } | HandlerRef::Opaque) | None => Vec::new(),
+    }
+}
+
+/// `Type::method` or `function`, for call chains.
+fn fn_name(file: &FileFacts, function: usize) -> String {
+    let f = &file.functions[function];
+    match &f.owner {
+        Some(owner) => format!("{owner}::{}", f.name),
+        None => f.name.clone(),
     }
 }
 

@@ -1,0 +1,301 @@
+//! Names to definitions: const and static paths to their values, function paths to their
+//! definitions, through `use` imports, re-exports, globs and crate names; type aliases to
+//! their targets.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::extract::{absolutize, FileFacts, KeyExpr, Scope};
+
+/// How deep const-to-const and re-export chains are followed; cycles stop here.
+pub const MAX_DEPTH: usize = 32;
+
+/// A key after resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    Str(String),
+    Type(String),
+    Pattern(Vec<String>),
+    /// The N-th parameter of the enclosing function.
+    Param(usize),
+    Unknown,
+}
+
+/// A function definition: (file index, index into that file's `functions`).
+pub type FnId = (usize, usize);
+
+/// The tree's definitions, indexed for lookups by path.
+pub struct Paths<'a> {
+    files: &'a [FileFacts],
+    consts: HashMap<&'a [String], (usize, &'a KeyExpr)>,
+    /// Free functions by absolute path.
+    free_fns: HashMap<Vec<String>, Vec<FnId>>,
+    /// Methods by (self type, name).
+    methods: HashMap<(&'a str, &'a str), Vec<FnId>>,
+    /// Methods by name alone.
+    methods_by_name: HashMap<&'a str, Vec<FnId>>,
+    modules: HashMap<&'a [String], Vec<(usize, usize)>>,
+    aliases: HashMap<&'a str, BTreeSet<&'a str>>,
+}
+
+impl<'a> Paths<'a> {
+    pub fn new(files: &'a [FileFacts]) -> Self {
+        let mut paths = Paths {
+            files,
+            consts: HashMap::new(),
+            free_fns: HashMap::new(),
+            methods: HashMap::new(),
+            methods_by_name: HashMap::new(),
+            modules: HashMap::new(),
+            aliases: HashMap::new(),
+        };
+        for (index, file) in files.iter().enumerate() {
+            for fact in &file.consts {
+                paths
+                    .consts
+                    .entry(fact.path.as_slice())
+                    .or_insert((index, &fact.value));
+            }
+            for (module_index, module) in file.modules.iter().enumerate() {
+                paths
+                    .modules
+                    .entry(module.path.as_slice())
+                    .or_default()
+                    .push((index, module_index));
+            }
+            for alias in &file.aliases {
+                if let Some(name) = alias.path.last() {
+                    paths
+                        .aliases
+                        .entry(name.as_str())
+                        .or_default()
+                        .insert(&alias.target);
+                }
+            }
+            for (fn_index, function) in file.functions.iter().enumerate() {
+                let id = (index, fn_index);
+                match &function.owner {
+                    Some(owner) => {
+                        paths
+                            .methods
+                            .entry((owner, &function.name))
+                            .or_default()
+                            .push(id);
+                        paths
+                            .methods_by_name
+                            .entry(&function.name)
+                            .or_default()
+                            .push(id);
+                    }
+                    None => {
+                        let mut path = function.module.clone();
+                        path.push(function.name.clone());
+                        paths.free_fns.entry(path).or_default().push(id);
+                    }
+                }
+            }
+        }
+        paths
+    }
+
+    pub fn files(&self) -> &'a [FileFacts] {
+        self.files
+    }
+
+    /// Resolves a key expression written in `file`.
+    pub fn resolve(&self, file: usize, key: &KeyExpr) -> Resolved {
+        self.resolve_at(file, key, 0)
+    }
+
+    fn resolve_at(&self, file: usize, key: &KeyExpr, depth: usize) -> Resolved {
+        if depth > MAX_DEPTH {
+            return Resolved::Unknown;
+        }
+        match key {
+            KeyExpr::Str(s) => Resolved::Str(s.clone()),
+            KeyExpr::Format(pieces) => Resolved::Pattern(pieces.clone()),
+            KeyExpr::Param(index) => Resolved::Param(*index),
+            KeyExpr::Unknown => Resolved::Unknown,
+            KeyExpr::Type { name, variant, .. } => {
+                let name = self.alias_target(name);
+                Resolved::Type(match variant {
+                    Some(variant) => format!("{name}::{variant}"),
+                    None => name,
+                })
+            }
+            KeyExpr::Wrapper { inner, ty } => match self.resolve_at(file, inner, depth + 1) {
+                found @ (Resolved::Str(_) | Resolved::Pattern(_) | Resolved::Param(_)) => found,
+                _ => self.resolve_at(file, ty, depth + 1),
+            },
+            KeyExpr::Const { segments, scope } => {
+                for candidate in self.candidates(file, scope, segments) {
+                    let found = self.lookup(&candidate, 0, &|path| self.consts.get(path).copied());
+                    if let Some((at, value)) = found {
+                        return self.resolve_at(at, value, depth + 1);
+                    }
+                }
+                Resolved::Unknown
+            }
+        }
+    }
+
+    /// A type alias's final target, when the name has exactly one.
+    pub fn alias_target(&self, name: &str) -> String {
+        let mut current = name;
+        for _ in 0..MAX_DEPTH {
+            match self.aliases.get(current) {
+                Some(targets) if targets.len() == 1 => {
+                    let next = targets.iter().next().copied().unwrap_or(current);
+                    if next == current {
+                        break;
+                    }
+                    current = next;
+                }
+                _ => break,
+            }
+        }
+        current.to_owned()
+    }
+
+    /// The functions a call may reach: a method of the caller's own type first, else the
+    /// only method of that name in the tree; a path through imports; `Type::f` and
+    /// `Self::f` by type name. Ambiguous or unknown names resolve to nothing.
+    pub fn callees(
+        &self,
+        file: usize,
+        scope: &Scope,
+        callee: &crate::extract::Callee,
+    ) -> Vec<FnId> {
+        use crate::extract::Callee;
+        match callee {
+            Callee::Method { name, .. } => {
+                if let Some(owner) = &scope.self_type {
+                    if let Some(found) = self.methods.get(&(owner.as_str(), name.as_str())) {
+                        return found.clone();
+                    }
+                }
+                match self.methods_by_name.get(name.as_str()) {
+                    Some(found) if found.len() == 1 => found.clone(),
+                    _ => Vec::new(),
+                }
+            }
+            Callee::Path(segments) => self.fn_path(file, scope, segments),
+        }
+    }
+
+    /// Functions named by a path written in `scope`.
+    pub fn fn_path(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<FnId> {
+        let (Some(name), Some(owner)) = (
+            segments.last(),
+            segments.len().checked_sub(2).map(|i| &segments[i]),
+        ) else {
+            return self.free_fn(file, scope, segments);
+        };
+        let owner = if owner == "Self" {
+            match &scope.self_type {
+                Some(ty) => ty.clone(),
+                None => return Vec::new(),
+            }
+        } else if owner.starts_with(|c: char| c.is_uppercase()) {
+            self.alias_target(owner)
+        } else {
+            return self.free_fn(file, scope, segments);
+        };
+        self.methods
+            .get(&(owner.as_str(), name.as_str()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn free_fn(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<FnId> {
+        for candidate in self.candidates(file, scope, segments) {
+            if let Some(found) =
+                self.lookup(&candidate, 0, &|path| self.free_fns.get(path).cloned())
+            {
+                return found;
+            }
+        }
+        // A bare name inside an `impl` may also be an associated function called through a
+        // `use Self::..`-less path; only a method of the same type is accepted then.
+        Vec::new()
+    }
+
+    /// The absolute paths a path written in `scope` may stand for, most likely first.
+    pub fn candidates(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<Vec<String>> {
+        let facts = &self.files[file];
+        let Some(module) = facts.modules.get(scope.module) else {
+            return Vec::new();
+        };
+        let Some(first) = segments.first() else {
+            return Vec::new();
+        };
+        let join =
+            |a: &[String], b: &[String]| -> Vec<String> { a.iter().chain(b).cloned().collect() };
+        match first.as_str() {
+            "crate" | "self" | "super" => {
+                vec![absolutize(
+                    segments.to_vec(),
+                    &module.path,
+                    &facts.crate_name,
+                )]
+            }
+            "Self" => match &scope.self_type {
+                Some(ty) => {
+                    let mut path = module.path.clone();
+                    path.push(ty.clone());
+                    vec![join(&path, &segments[1..])]
+                }
+                None => Vec::new(),
+            },
+            _ => {
+                let mut out = Vec::new();
+                if let Some(target) = module.uses.get(first) {
+                    let imported = join(target, &segments[1..]);
+                    out.push(join(&module.path, &imported));
+                    out.push(imported);
+                } else {
+                    out.push(join(&module.path, segments));
+                    out.push(segments.to_vec());
+                    for glob in &module.globs {
+                        out.push(join(glob, segments));
+                        out.push(join(&join(&module.path, glob), segments));
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The definition at an absolute path, following `use` re-exports and globs.
+    fn lookup<T>(
+        &self,
+        path: &[String],
+        depth: usize,
+        get: &dyn Fn(&[String]) -> Option<T>,
+    ) -> Option<T> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if let Some(found) = get(path) {
+            return Some(found);
+        }
+        let (name, module_path) = path.split_last()?;
+        for &(file, module_index) in self.modules.get(module_path)? {
+            let module = &self.files[file].modules[module_index];
+            if !module.uses.contains_key(name) && module.globs.is_empty() {
+                continue;
+            }
+            let scope = Scope {
+                module: module_index,
+                self_type: None,
+            };
+            for candidate in self.candidates(file, &scope, std::slice::from_ref(name)) {
+                if candidate.as_slice() != path {
+                    if let Some(found) = self.lookup(&candidate, depth + 1, get) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
