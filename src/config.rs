@@ -49,6 +49,21 @@ pub struct Config {
     pub external_publishers: Vec<String>,
     pub aliases: BTreeMap<String, String>,
     pub rules: Vec<Rule>,
+    /// `[contracts."KEY"] required_fields`, by key.
+    pub contracts: BTreeMap<String, Vec<String>>,
+    /// `[components.NAME] must_subscribe`, in file order.
+    pub components: Vec<ComponentContract>,
+    /// The config file as findings name it (relative to the analyzed root when inside it).
+    pub file: Option<String>,
+}
+
+/// What `[components.NAME]` requires of a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentContract {
+    pub name: String,
+    pub must_subscribe: Vec<String>,
+    /// The line of the table's header in the config file.
+    pub line: u32,
 }
 
 impl Default for Config {
@@ -63,6 +78,9 @@ impl Default for Config {
             external_publishers: Vec::new(),
             aliases: BTreeMap::new(),
             rules: Vec::new(),
+            contracts: BTreeMap::new(),
+            components: Vec::new(),
+            file: None,
         }
     }
 }
@@ -114,7 +132,7 @@ struct RawConfig {
     #[serde(default)]
     contracts: BTreeMap<String, RawContract>,
     #[serde(default)]
-    components: BTreeMap<String, RawComponent>,
+    components: BTreeMap<Spanned<String>, RawComponent>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -149,21 +167,16 @@ struct RawRule {
     handler: Option<Spanned<String>>,
 }
 
-// `[contracts]` and `[components]` are part of the file format; the lints that read them
-// (`payload_contract`, `missing_subscription`) are not built yet, so they are only checked
-// for shape.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawContract {
     #[serde(default)]
     required_fields: Vec<String>,
-    schema: Option<String>,
+    schema: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawComponent {
     #[serde(default)]
     must_subscribe: Vec<String>,
@@ -225,7 +238,13 @@ impl Config {
     /// root (or in a file's directory), else the defaults.
     pub fn discover(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
         if let Some(path) = explicit {
-            return Config::load(path);
+            let mut config = Config::load(path)?;
+            let inside = path.strip_prefix(root).ok().filter(|_| root.is_dir());
+            config.file = Some(match inside {
+                Some(rel) => rel.to_string_lossy().replace('\\', "/"),
+                None => path.display().to_string(),
+            });
+            return Ok(config);
         }
         let dir: PathBuf = if root.is_file() {
             root.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -234,7 +253,9 @@ impl Config {
         };
         let candidate = dir.join("choreo.toml");
         if candidate.is_file() {
-            Config::load(&candidate)
+            let mut config = Config::load(&candidate)?;
+            config.file = Some("choreo.toml".to_owned());
+            Ok(config)
         } else {
             Ok(Config::default())
         }
@@ -344,7 +365,26 @@ fn validate(source: &Source, raw: RawConfig) -> Result<Config, ConfigError> {
             config.rules.push(user_rule(source, kind, rule)?);
         }
     }
-    let _ = (&raw.contracts, &raw.components);
+    for (key, contract) in raw.contracts {
+        if let Some(schema) = &contract.schema {
+            return Err(source.error(
+                schema.span(),
+                format!("JSON Schema contracts are not supported yet (`schema` for `{key}`)"),
+                "not supported yet",
+                Some("use `required_fields = [..]` for now".to_owned()),
+            ));
+        }
+        config.contracts.insert(key, contract.required_fields);
+    }
+    for (name, component) in raw.components {
+        let line = source.text[..name.span().start].matches('\n').count() as u32 + 1;
+        config.components.push(ComponentContract {
+            name: name.into_inner(),
+            must_subscribe: component.must_subscribe,
+            line,
+        });
+    }
+    config.components.sort_by_key(|component| component.line);
     Ok(config)
 }
 

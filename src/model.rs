@@ -41,8 +41,8 @@ pub struct Site {
     pub function: Option<String>,
     /// For subscribe sites: the handler's name.
     pub handler: Option<String>,
-    /// For publish sites: the payload's field names, when they can be seen.
-    pub payload_keys: Vec<String>,
+    /// For publish sites: the payload's field names, when they can be known.
+    pub payload_keys: Option<Vec<String>>,
 }
 
 /// A publish or subscribe call whose event key could not be resolved.
@@ -64,6 +64,14 @@ pub struct Flow {
     pub via: Vec<String>,
 }
 
+/// A component using another one directly: a call of its methods or a field of its type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Coupling {
+    pub user: String,
+    pub used: String,
+    pub location: Location,
+}
+
 /// A file that could not be read or parsed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ParseFailure {
@@ -82,6 +90,11 @@ pub struct Suppression {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub topic_syntax: TopicSyntax,
+    /// `[contracts."KEY"] required_fields`.
+    pub contracts: std::collections::BTreeMap<String, Vec<String>>,
+    pub components: Vec<crate::config::ComponentContract>,
+    /// The config file as findings name it.
+    pub config_file: Option<String>,
     pub fan_out_threshold: usize,
     pub external_subscribers: Vec<String>,
     pub external_publishers: Vec<String>,
@@ -97,6 +110,8 @@ pub struct Model {
     pub flows: Vec<Flow>,
     /// Subscribe sites (indices into `sites`) whose handler could not be found.
     pub unresolved_handlers: Vec<usize>,
+    /// Places where one component uses another directly, sorted.
+    pub couplings: Vec<Coupling>,
     pub parse_failures: Vec<ParseFailure>,
     pub suppressions: Vec<Suppression>,
     pub files_scanned: usize,

@@ -100,7 +100,8 @@ pub struct RawSite {
     /// For subscribe sites: the handler's display name and what it refers to.
     pub handler: Option<String>,
     pub handler_ref: Option<HandlerRef>,
-    pub payload_keys: Vec<String>,
+    /// For publish sites: the payload's field names, when they can be known.
+    pub payload_keys: Option<Vec<String>>,
 }
 
 /// A function or method definition.
@@ -113,13 +114,41 @@ pub struct FnFact {
     pub module: Vec<String>,
     /// Parameter names in order, `self` excluded (`_` for patterns that bind no one name).
     pub params: Vec<String>,
+    /// The type names each parameter's type mentions, trait objects left out.
+    pub param_types: Vec<Vec<String>>,
+}
+
+/// A struct definition: what its fields' types mention, for `direct_coupling`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructFact {
+    pub name: String,
+    pub fields: Vec<FieldFact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFact {
+    pub name: String,
+    /// Every type name the field's type mentions (`Arc<Router>` → `Arc`, `Router`), trait
+    /// objects and `impl Trait` left out.
+    pub types: Vec<String>,
+    pub location: Location,
+}
+
+/// What a method call is called on, as far as `direct_coupling` cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receiver {
+    /// `self.field.method(..)`
+    SelfField(String),
+    /// `name.method(..)` on a local or parameter.
+    Local(String),
+    Other,
 }
 
 /// Who a call calls, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callee {
-    /// `x.name(..)`; `on_self` when the receiver is `self`.
-    Method { name: String, on_self: bool },
+    /// `x.name(..)`.
+    Method { name: String, receiver: Receiver },
     /// `a::b::name(..)`, `Self::name(..)`, `name(..)`.
     Path(Vec<String>),
 }
@@ -147,6 +176,7 @@ pub struct FileFacts {
     pub aliases: Vec<AliasFact>,
     pub sites: Vec<RawSite>,
     pub functions: Vec<FnFact>,
+    pub structs: Vec<StructFact>,
     /// Where each handler closure starts.
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,

@@ -10,8 +10,8 @@ use syn::{Expr, Item, Token, Type, UseTree};
 
 use super::keys::{key_of, key_of_type, see_through, segments, KeyExpr, Locals};
 use super::{
-    AliasFact, Body, CallFact, Callee, ConstFact, FileFacts, FnFact, HandlerRef, Holder,
-    ModuleFacts, RawSite, Scope,
+    AliasFact, Body, CallFact, Callee, ConstFact, FieldFact, FileFacts, FnFact, HandlerRef, Holder,
+    ModuleFacts, RawSite, Receiver, Scope, StructFact,
 };
 use crate::discover::SourceFile;
 use crate::model::{Location, SiteKind};
@@ -42,6 +42,7 @@ struct Function {
     locals: Locals,
     /// Bevy: `EventWriter<T>`/`MessageWriter<T>` parameters, by name, with their `T`.
     writers: BTreeMap<String, KeyExpr>,
+    payloads: PayloadBindings,
 }
 
 struct Visitor<'a> {
@@ -194,9 +195,15 @@ impl Visitor<'_> {
                 let arg = index
                     .filter(|&i| Some(i) != key_index)
                     .and_then(|i| args.get(i));
-                (Some(self.handler(arg.copied(), &location)), Vec::new())
+                (Some(self.handler(arg.copied(), &location)), None)
             }
-            SiteKind::Publish => (None, payload_keys(args, key_index)),
+            SiteKind::Publish => {
+                let bound = self.functions.last().map(|f| &f.payloads);
+                (
+                    None,
+                    payload_keys(args, key_index, bound.unwrap_or(&BTreeMap::new())),
+                )
+            }
         };
         self.push_site(rule.kind, key, key_text, location, handler, payload_keys);
     }
@@ -208,7 +215,7 @@ impl Visitor<'_> {
         key_text: String,
         location: Location,
         handler: Option<(String, HandlerRef)>,
-        payload_keys: Vec<String>,
+        payload_keys: Option<Vec<String>>,
     ) {
         let (handler, handler_ref) = match handler {
             Some((name, target)) => (Some(name), Some(target)),
@@ -282,12 +289,14 @@ impl Visitor<'_> {
 
     fn enter_function(&mut self, sig: &syn::Signature) {
         let mut params = Vec::new();
+        let mut param_types = Vec::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(typed) = input {
                 params.push(match &*typed.pat {
                     syn::Pat::Ident(ident) => ident.ident.to_string(),
                     _ => "_".to_owned(),
                 });
+                param_types.push(type_names(&typed.ty));
             }
         }
         let index = self.facts.functions.len();
@@ -296,6 +305,7 @@ impl Visitor<'_> {
             owner: self.self_types.last().cloned().flatten(),
             module: self.module_path(),
             params: params.clone(),
+            param_types,
         });
         self.functions.push(Function {
             name: sig.ident.to_string(),
@@ -304,6 +314,7 @@ impl Visitor<'_> {
                 ..Locals::default()
             },
             writers: BTreeMap::new(),
+            payloads: PayloadBindings::new(),
         });
         self.bodies.push(Body::Fn(index));
         if self.rules.bevy {
@@ -337,7 +348,7 @@ impl Visitor<'_> {
                         text(event),
                         location,
                         Some((name, HandlerRef::Fn(function))),
-                        Vec::new(),
+                        None,
                     );
                 }
                 _ => {
@@ -380,7 +391,7 @@ impl Visitor<'_> {
             text(&node.args),
             location,
             None,
-            Vec::new(),
+            None,
         );
     }
 
@@ -455,6 +466,26 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.self_types.pop();
     }
 
+    fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
+        let fields = node
+            .fields
+            .iter()
+            .filter_map(|field| {
+                let ident = field.ident.as_ref()?;
+                Some(FieldFact {
+                    name: ident.to_string(),
+                    types: type_names(&field.ty),
+                    location: self.location(ident.span()),
+                })
+            })
+            .collect();
+        self.facts.structs.push(StructFact {
+            name: node.ident.to_string(),
+            fields,
+        });
+        visit::visit_item_struct(self, node);
+    }
+
     fn visit_item_trait(&mut self, node: &'ast syn::ItemTrait) {
         self.self_types.push(None);
         visit::visit_item_trait(self, node);
@@ -521,9 +552,19 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             }
             _ => None,
         };
+        let payload = match (&node.pat, &node.init) {
+            (syn::Pat::Ident(ident), Some(init)) => Some((ident.ident.to_string(), &init.expr)),
+            _ => None,
+        };
         if let Some(function) = self.functions.last_mut() {
             for name in names {
-                function.locals.bindings.insert(name, value.clone());
+                function.locals.bindings.insert(name.clone(), value.clone());
+                function.payloads.remove(&name);
+            }
+            if let Some((name, init)) = payload {
+                if let Some(keys) = keys_of(init, &function.payloads) {
+                    function.payloads.insert(name, keys);
+                }
             }
         }
     }
@@ -582,9 +623,21 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if self.rules.bevy {
             self.bevy_method_call(node);
         }
-        let on_self = matches!(&*node.receiver, Expr::Path(p) if p.path.is_ident("self"));
+        let receiver = match &*node.receiver {
+            Expr::Field(field) => match (&*field.base, &field.member) {
+                (Expr::Path(base), syn::Member::Named(member)) if base.path.is_ident("self") => {
+                    Receiver::SelfField(member.to_string())
+                }
+                _ => Receiver::Other,
+            },
+            Expr::Path(path) => match path.path.get_ident() {
+                Some(ident) if ident != "self" => Receiver::Local(ident.to_string()),
+                _ => Receiver::Other,
+            },
+            _ => Receiver::Other,
+        };
         self.record_call(
-            Callee::Method { name, on_self },
+            Callee::Method { name, receiver },
             &node.args,
             node.method.span(),
         );
@@ -694,7 +747,7 @@ impl Visitor<'_> {
             text(event),
             location,
             Some((name, HandlerRef::Closure(id))),
-            Vec::new(),
+            None,
         );
         Some(id)
     }
@@ -742,6 +795,24 @@ fn bevy_param(ty: &Type) -> Option<(String, &Type)> {
         _ => None,
     })?;
     Some((name, event))
+}
+
+/// Every type name a type mentions, trait objects and `impl Trait` left out.
+fn type_names(ty: &Type) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            self.0.push(segment.ident.to_string());
+            visit::visit_path_segment(self, segment);
+        }
+        fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {}
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {}
+    }
+    let mut names = Names(Vec::new());
+    names.visit_type(ty);
+    names.0.sort();
+    names.0.dedup();
+    names.0
 }
 
 /// Where a parameter's name is.
@@ -890,41 +961,53 @@ fn handler_expr_name(expr: &Expr) -> Option<String> {
     }
 }
 
-/// The field names of a publish's payload (DESIGN.md precise rule 3).
-fn payload_keys(args: &[&Expr], key_index: Option<usize>) -> Vec<String> {
+/// Payloads bound by `let` in the current function, by name: their field names.
+type PayloadBindings = BTreeMap<String, Vec<String>>;
+
+/// The field names of a publish's payload (DESIGN.md precise rule 3), or `None` when they
+/// cannot be known.
+fn payload_keys(
+    args: &[&Expr],
+    key_index: Option<usize>,
+    bound: &PayloadBindings,
+) -> Option<Vec<String>> {
     let mut keys = match key_index.and_then(|i| args.get(i)).map(|e| see_through(e)) {
         Some(Expr::Struct(s)) => {
             let payload = s.fields.iter().find(
                 |f| matches!(&f.member, syn::Member::Named(n) if n == "payload" || n == "data"),
             );
             match payload {
-                Some(field) => keys_of(&field.expr),
-                None => field_names(s),
+                Some(field) => keys_of(&field.expr, bound)?,
+                None => field_names(s)?,
             }
         }
-        Some(Expr::Call(call)) if call.args.len() >= 2 => keys_of(&call.args[1]),
-        _ => key_index
-            .and_then(|i| args.get(i + 1))
-            .map(|e| keys_of(e))
-            .unwrap_or_default(),
+        Some(Expr::Call(call)) if call.args.len() >= 2 => keys_of(&call.args[1], bound)?,
+        _ => keys_of(args.get(key_index? + 1)?, bound)?,
     };
     keys.sort();
     keys.dedup();
-    keys
+    Some(keys)
 }
 
-fn field_names(s: &syn::ExprStruct) -> Vec<String> {
-    s.fields
-        .iter()
-        .filter_map(|f| match &f.member {
-            syn::Member::Named(name) => Some(name.to_string()),
-            syn::Member::Unnamed(_) => None,
-        })
-        .collect()
+/// A struct literal's field names; unknown when it fills the rest from elsewhere.
+fn field_names(s: &syn::ExprStruct) -> Option<Vec<String>> {
+    if s.rest.is_some() {
+        return None;
+    }
+    Some(
+        s.fields
+            .iter()
+            .filter_map(|f| match &f.member {
+                syn::Member::Named(name) => Some(name.to_string()),
+                syn::Member::Unnamed(_) => None,
+            })
+            .collect(),
+    )
 }
 
-/// The keys of a `json!({..})` literal or the fields of a struct literal.
-fn keys_of(expr: &Expr) -> Vec<String> {
+/// The keys of a `json!({..})` literal, the fields of a struct literal, or those of a
+/// same-function `let` binding to one.
+fn keys_of(expr: &Expr, bound: &PayloadBindings) -> Option<Vec<String>> {
     match see_through(expr) {
         Expr::Struct(s) => field_names(s),
         Expr::Macro(m)
@@ -936,17 +1019,22 @@ fn keys_of(expr: &Expr) -> Vec<String> {
         {
             json_keys(m.mac.tokens.clone())
         }
-        _ => Vec::new(),
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .and_then(|ident| bound.get(&ident.to_string()))
+            .cloned(),
+        _ => None,
     }
 }
 
-fn json_keys(tokens: TokenStream) -> Vec<String> {
+fn json_keys(tokens: TokenStream) -> Option<Vec<String>> {
     let mut iter = tokens.into_iter();
     let Some(TokenTree::Group(group)) = iter.next() else {
-        return Vec::new();
+        return None;
     };
     if group.delimiter() != proc_macro2::Delimiter::Brace {
-        return Vec::new();
+        return None;
     }
     let mut keys = Vec::new();
     let mut at_entry_start = true;
@@ -972,7 +1060,7 @@ fn json_keys(tokens: TokenStream) -> Vec<String> {
         }
         at_entry_start = false;
     }
-    keys
+    Some(keys)
 }
 
 #[cfg(test)]
@@ -984,7 +1072,7 @@ mod tests {
         let tokens: TokenStream = "{ \"source\": a, \"target\": json!({\"x\": 1}), \"w\": 1.0 }"
             .parse()
             .unwrap();
-        assert_eq!(json_keys(tokens), ["source", "target", "w"]);
+        assert_eq!(json_keys(tokens).unwrap(), ["source", "target", "w"]);
     }
 
     #[test]

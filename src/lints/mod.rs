@@ -9,11 +9,14 @@ use serde::Serialize;
 use crate::graph::EventGraph;
 use crate::model::{Location, Model};
 
+mod direct_coupling;
 mod dynamic_event_key;
 mod feedback_loop;
 mod high_fan_out;
+mod missing_subscription;
 mod orphaned_event;
 mod parse_error;
+mod payload_contract;
 mod unresolved_handler;
 mod unused_subscription;
 mod unused_suppression;
@@ -76,8 +79,11 @@ pub static LINTS: &[&Lint] = &[
     &high_fan_out::LINT,
     &dynamic_event_key::LINT,
     &unresolved_handler::LINT,
+    &payload_contract::LINT,
+    &missing_subscription::LINT,
     &parse_error::LINT,
     &unused_suppression::LINT,
+    &direct_coupling::LINT,
 ];
 
 /// Looks a lint up by name.
@@ -160,7 +166,10 @@ pub fn lint(model: &Model, graph: &EventGraph, levels: &Levels) -> Vec<Leveled> 
     raw.extend(high_fan_out::check(model, graph));
     raw.extend(dynamic_event_key::check(model, graph));
     raw.extend(unresolved_handler::check(model, graph));
+    raw.extend(payload_contract::check(model, graph));
+    raw.extend(missing_subscription::check(model, graph));
     raw.extend(parse_error::check(model, graph));
+    raw.extend(direct_coupling::check(model, graph));
 
     let (kept, unused) = unused_suppression::apply(model, raw);
     let mut findings: Vec<Leveled> = kept

@@ -180,7 +180,7 @@ pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> 
                         column: site.location.column,
                         component: site.component.clone(),
                         function: site.function.clone(),
-                        payload_keys: site.payload_keys.clone(),
+                        payload_keys: site.payload_keys.clone().unwrap_or_default(),
                     }
                 })
                 .collect(),

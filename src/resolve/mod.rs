@@ -3,6 +3,7 @@
 //! rule 6), `[events] aliases` applied, components named, and every handler followed
 //! through the calls it makes to the publishes it causes (`Flow`s).
 
+mod coupling;
 mod paths;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -21,6 +22,8 @@ const MAX_WRAPPER_DEPTH: usize = 4;
 /// A site with what resolution needs to know beyond the model's view of it.
 struct Placed {
     site: Site,
+    /// The `impl` self type holding the site, if any.
+    holder_type: Option<String>,
     file: usize,
     body: Option<Body>,
     handler: Option<HandlerRef>,
@@ -81,6 +84,11 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
     unresolved.dedup();
 
     let (flows, unresolved_handlers) = flows(&paths, &calls, &placed);
+    let type_components: BTreeMap<String, String> = placed
+        .iter()
+        .filter_map(|p| Some((p.holder_type.clone()?, p.site.component.clone())))
+        .collect();
+    let couplings = coupling::couplings(&paths, &type_components);
 
     let mut parse_failures: Vec<ParseFailure> =
         files.iter().filter_map(|f| f.failure.clone()).collect();
@@ -104,12 +112,16 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
         unresolved,
         flows,
         unresolved_handlers,
+        couplings,
         files_scanned: files.len(),
         files_parsed: files.iter().filter(|f| f.failure.is_none()).count(),
         parse_failures,
         suppressions,
         settings: Settings {
             topic_syntax: config.topic_syntax,
+            contracts: config.contracts.clone(),
+            components: config.components.clone(),
+            config_file: config.file.clone(),
             fan_out_threshold: config.fan_out_threshold,
             external_subscribers: config.external_subscribers.clone(),
             external_publishers: config.external_publishers.clone(),
@@ -131,6 +143,10 @@ fn place(
     let call = at_call.map(|i| &file.calls[i]);
     let holder = call.map_or(&raw.holder, |c| &c.holder);
     Placed {
+        holder_type: match holder {
+            Holder::Type(name) => Some(name.clone()),
+            Holder::Module(_) => None,
+        },
         site: Site {
             location: call.map_or_else(|| raw.location.clone(), |c| c.location.clone()),
             kind: raw.kind,

@@ -182,6 +182,11 @@ impl<'a> Paths<'a> {
         }
     }
 
+    /// Whether a type has a method or associated function of that name.
+    pub fn has_method(&self, owner: &str, name: &str) -> bool {
+        self.methods.contains_key(&(owner, name))
+    }
+
     /// Functions named by a path written in `scope`.
     pub fn fn_path(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<FnId> {
         let (Some(name), Some(owner)) = (
