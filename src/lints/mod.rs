@@ -194,9 +194,101 @@ pub fn lint(model: &Model, graph: &EventGraph, levels: &Levels) -> Vec<Leveled> 
     findings
 }
 
+/// The key on the other side that `key` is probably a typo of: equal after lower-casing
+/// with `.`, `_`, `-` and `/` read alike, or within a Damerau–Levenshtein distance of 2 and
+/// of a third of the longer key's length. The closest wins; ties go to byte order.
+pub fn did_you_mean<'a>(
+    key: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let normal = |k: &str| -> Vec<char> {
+        k.chars()
+            .map(|c| match c {
+                '.' | '-' | '/' => '_',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    };
+    let wanted = normal(key);
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        if candidate == key {
+            continue;
+        }
+        let other = normal(candidate);
+        let distance = if other == wanted {
+            0
+        } else {
+            let longest = key.chars().count().max(candidate.chars().count());
+            let distance = damerau_levenshtein(
+                &key.chars().collect::<Vec<_>>(),
+                &candidate.chars().collect::<Vec<_>>(),
+            );
+            if distance > 2 || distance * 3 > longest {
+                continue;
+            }
+            distance
+        };
+        if best.is_none_or(|(d, k)| (distance, candidate) < (d, k)) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+/// Edit distance with adjacent transpositions (the optimal string alignment variant).
+fn damerau_levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typo_hints() {
+        let hint = |key, candidates: &[&'static str]| did_you_mean(key, candidates.iter().copied());
+        assert_eq!(
+            hint("graph.edge_add", &["graph.edge_added", "graph.node_added"]),
+            Some("graph.edge_added")
+        );
+        assert_eq!(
+            hint("user_created", &["user.created"]),
+            Some("user.created")
+        );
+        assert_eq!(
+            hint("User.Created", &["user.creatd", "user.created"]),
+            Some("user.created")
+        );
+        // Genuinely different short keys are not typos of each other.
+        assert_eq!(hint("ab", &["cd"]), None);
+        assert_eq!(hint("user.login", &["user.logout"]), None);
+        // Ties go to byte order.
+        assert_eq!(
+            hint("cache.hit", &["cache.hti", "cache.hat"]),
+            Some("cache.hat")
+        );
+        assert_eq!(damerau_levenshtein(&['a', 'b'], &['b', 'a']), 1);
+    }
 
     #[test]
     fn names_are_unique_snake_case() {

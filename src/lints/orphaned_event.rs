@@ -1,8 +1,8 @@
 //! `orphaned_event`: an event published somewhere and subscribed nowhere.
 
-use super::{Finding, Label, Level, Lint};
+use super::{did_you_mean, Finding, Label, Level, Lint};
 use crate::graph::{EventGraph, Health};
-use crate::model::Model;
+use crate::model::{Model, SiteKind};
 
 pub static LINT: Lint = Lint {
     name: "orphaned_event",
@@ -38,6 +38,12 @@ publish or the line above it.
 };
 
 pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
+    let other_side: std::collections::BTreeSet<&str> = model
+        .sites
+        .iter()
+        .filter(|site| site.kind == SiteKind::Subscribe)
+        .map(|site| site.key.as_str())
+        .collect();
     graph
         .infos
         .iter()
@@ -48,9 +54,10 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 lint: &LINT,
                 event: Some(info.key.clone()),
                 message: format!("`{}` is published but nothing subscribes to it", info.key),
-                help: "subscribe to it, fix the key if it is a typo, or declare it in \
-                       `[events] external_subscribers`"
-                    .to_owned(),
+                help: match did_you_mean(&info.key, other_side.iter().copied()) {
+                    Some(key) => format!("did you mean `{key}`?"),
+                    None => "subscribe to it, fix the key if it is a typo, or declare it in `[events] external_subscribers`".to_owned(),
+                },
                 primary: model.sites[*first].location.clone(),
                 primary_label: "published here".to_owned(),
                 secondary: rest

@@ -1,8 +1,8 @@
 //! `unused_subscription`: an event subscribed somewhere and published nowhere.
 
-use super::{Finding, Label, Level, Lint};
+use super::{did_you_mean, Finding, Label, Level, Lint};
 use crate::graph::{EventGraph, Health};
-use crate::model::Model;
+use crate::model::{Model, SiteKind};
 
 pub static LINT: Lint = Lint {
     name: "unused_subscription",
@@ -36,6 +36,12 @@ the subscribe call or the line above it.
 };
 
 pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
+    let other_side: std::collections::BTreeSet<&str> = model
+        .sites
+        .iter()
+        .filter(|site| site.kind == SiteKind::Publish)
+        .map(|site| site.key.as_str())
+        .collect();
     graph
         .infos
         .iter()
@@ -46,9 +52,10 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 lint: &LINT,
                 event: Some(info.key.clone()),
                 message: format!("`{}` is subscribed to but nothing publishes it", info.key),
-                help: "publish it, fix the key if it is a typo, or declare it in \
-                       `[events] external_publishers`"
-                    .to_owned(),
+                help: match did_you_mean(&info.key, other_side.iter().copied()) {
+                    Some(key) => format!("did you mean `{key}`?"),
+                    None => "publish it, fix the key if it is a typo, or declare it in `[events] external_publishers`".to_owned(),
+                },
                 primary: model.sites[*first].location.clone(),
                 primary_label: "subscribed here".to_owned(),
                 secondary: rest
