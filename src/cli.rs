@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use miette::{miette, IntoDiagnostic, WrapErr};
 
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::lints::{self, Level, Levels, LINTS};
 use crate::render;
@@ -44,7 +45,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Analyze a tree of Rust sources, write the JSON report and gate on its findings.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Print a lint's documentation (all lints when no name is given).
     Explain {
         /// The lint's name, e.g. `orphaned_event`.
@@ -90,6 +91,12 @@ struct AnalyzeArgs {
     /// Set a lint to `allow` (not reported).
     #[arg(short = 'A', long = "allow", value_name = "LINT")]
     allow: Vec<String>,
+    /// Hide the findings recorded in this baseline file; report entries that match nothing.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (the run exits as usual).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Fail (exit 1) when more than N warnings remain.
     #[arg(long, value_name = "N")]
     max_warnings: Option<usize>,
@@ -171,12 +178,37 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
     let mut levels = config.levels.clone();
     apply_level_flags(&mut levels, matches)?;
 
-    let analysis = crate::analyze(&args.path, &config, &levels, args.jobs)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path)?),
+        None => None,
+    };
+    let options = crate::Options {
+        jobs: args.jobs,
+        baseline: baseline.as_ref(),
+        ..crate::Options::default()
+    };
+    let analysis = crate::analyze_with(&args.path, &config, &levels, &options)?;
     let report = &analysis.report;
+
+    if let Some(path) = &args.write_baseline {
+        // Record every current finding, including those an older baseline hid.
+        let all = if baseline.is_some() {
+            let unfiltered = crate::report::build_report(
+                &analysis.model,
+                &analysis.graph,
+                &analysis.findings,
+                None,
+            );
+            unfiltered.findings
+        } else {
+            report.findings.clone()
+        };
+        write_file(path, &Baseline::from_findings(&all).to_json(), "baseline")?;
+    }
 
     let to_stdout = args.output == "-";
     if !to_stdout {
-        write_report(Path::new(&args.output), &report.to_json())?;
+        write_file(Path::new(&args.output), &report.to_json(), "report")?;
     }
 
     let mut stdout = std::io::stdout().lock();
@@ -217,12 +249,12 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
     })
 }
 
-fn write_report(path: &Path, text: &str) -> miette::Result<()> {
+fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(miette!(
-                help = "create the directory first, or pass another path with `-o`",
-                "cannot write the report to `{}`: directory `{}` does not exist",
+                help = "create the directory first, or pass another path",
+                "cannot write the {what} to `{}`: directory `{}` does not exist",
                 path.display(),
                 dir.display()
             ));
@@ -230,7 +262,7 @@ fn write_report(path: &Path, text: &str) -> miette::Result<()> {
     }
     crate::report::write_atomically(path, text)
         .into_diagnostic()
-        .wrap_err_with(|| format!("cannot write the report to `{}`", path.display()))
+        .wrap_err_with(|| format!("cannot write the {what} to `{}`", path.display()))
 }
 
 fn explain(name: Option<&str>) -> miette::Result<Status> {

@@ -6,6 +6,7 @@
 //! [`lints`] (findings) → [`report`] (the hashed wire format) → [`render`] (bytes for a
 //! reader). [`analyze`] runs it end to end.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -39,6 +40,8 @@ const PARSER_STACK: usize = 256 * 1024 * 1024;
 pub struct Analysis {
     pub model: Model,
     pub graph: EventGraph,
+    /// The findings after levels and suppressions, before any baseline.
+    pub findings: Vec<lints::Leveled>,
     pub report: Report,
 }
 
@@ -56,6 +59,25 @@ pub enum AnalyzeError {
     Threads(String),
 }
 
+/// How an analysis runs, beyond the config.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Parser threads; all cores when `None`. The report does not depend on it.
+    pub jobs: Option<usize>,
+    /// Findings to hide.
+    pub baseline: Option<&'a baseline::Baseline>,
+    /// Called once before parsing with the number of files, then once per file parsed
+    /// (from the parser threads).
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+/// Progress of the parsing stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Start { files: usize },
+    File,
+}
+
 /// Analyzes the tree at `root` with `config` and the effective lint `levels`, parsing on
 /// `jobs` threads (all cores when `None`). The report does not depend on `jobs`.
 pub fn analyze(
@@ -64,6 +86,25 @@ pub fn analyze(
     levels: &Levels,
     jobs: Option<usize>,
 ) -> Result<Analysis, AnalyzeError> {
+    analyze_with(
+        root,
+        config,
+        levels,
+        &Options {
+            jobs,
+            ..Options::default()
+        },
+    )
+}
+
+/// [`analyze`] with every option.
+pub fn analyze_with(
+    root: &Path,
+    config: &Config,
+    levels: &Levels,
+    options: &Options<'_>,
+) -> Result<Analysis, AnalyzeError> {
+    let jobs = options.jobs;
     if !root.exists() {
         return Err(AnalyzeError::MissingPath(root.to_path_buf()));
     }
@@ -79,21 +120,34 @@ pub fn analyze(
         .thread_name(|i| format!("choreo-parse-{i}"))
         .build()
         .map_err(|error| AnalyzeError::Threads(error.to_string()))?;
+    let progress = |event| {
+        if let Some(report) = options.progress {
+            report(event);
+        }
+    };
+    progress(Progress::Start {
+        files: discovery.files.len(),
+    });
     let facts: Vec<extract::FileFacts> = pool.install(|| {
         discovery
             .files
             .par_iter()
-            .map(|file| extract::extract(file, &rules))
+            .map(|file| {
+                let facts = extract::extract(file, &rules);
+                progress(Progress::File);
+                facts
+            })
             .collect()
     });
 
     let model = resolve::resolve(&facts, &discovery, config);
     let graph = graph::build_graph(&model);
     let findings = lints::lint(&model, &graph, levels);
-    let report = report::build_report(&model, &graph, &findings);
+    let report = report::build_report(&model, &graph, &findings, options.baseline);
     Ok(Analysis {
         model,
         graph,
+        findings,
         report,
     })
 }

@@ -82,6 +82,25 @@ pub fn summary(report: &Report) -> String {
             s.files_scanned, s.files_parsed, s.parse_errors
         );
     }
+    if let Some(baseline) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline: {} {} hidden, {} stale {}",
+            baseline.hidden,
+            plural(baseline.hidden, "finding"),
+            baseline.stale.len(),
+            plural(baseline.stale.len(), "entry").replace("entrys", "entries"),
+        );
+        for entry in &baseline.stale {
+            let _ = writeln!(
+                out,
+                "  fixed: {} `{}` in {}; remove it with --write-baseline",
+                entry.lint,
+                entry.event.as_deref().unwrap_or("-"),
+                entry.file
+            );
+        }
+    }
     let (denials, warnings) = (report.denials(), report.warnings());
     let _ = match (denials, warnings) {
         (0, 0) => writeln!(out, "No findings."),

@@ -15,10 +15,14 @@
 //! components[]     {name, publishes[], subscribes[]}, sorted by name
 //! orphaned_events  keys, sorted
 //! unused_subscriptions  keys, sorted
-//! feedback_loops[] {events[], path[]}
+//! feedback_loops[] {events[], path[]}: events sorted; path is the shortest cycle through
+//!                  the smallest key, one hop per event: {event, subscribed_at, handler
+//!                  ("Component::handler"), via[] (the functions the handler calls on the
+//!                  way to the publish), publishes, published_at}
 //! findings[]       {lint, level, event, message, help, file, line, column}: what remains
 //!                  after levels and suppressions, sorted by place
 //! parse_errors[]   {file, line, column, message}
+//! baseline         {hidden, stale[]}: only when `--baseline` was given
 //! analysis_hash    SHA-256 (hex) of the canonical JSON of everything above
 //! ```
 //!
@@ -53,7 +57,27 @@ pub struct Report {
     pub feedback_loops: Vec<FeedbackLoop>,
     pub findings: Vec<Finding>,
     pub parse_errors: Vec<ParseError>,
+    /// Present when a baseline was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
     pub analysis_hash: String,
+}
+
+/// What a baseline did to a run (DESIGN.md precise rule 14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaselineSummary {
+    /// Findings the baseline hid.
+    pub hidden: usize,
+    /// Entries that matched no finding: fixed, so the baseline can shrink.
+    pub stale: Vec<StaleEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaleEntry {
+    pub lint: String,
+    pub event: Option<String>,
+    pub file: String,
+    pub component: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -143,6 +167,9 @@ pub struct Finding {
     /// Secondary places; for renderers, not part of the wire format.
     #[serde(skip)]
     pub related: Vec<Related>,
+    /// The component at the finding's place, for baseline fingerprints.
+    #[serde(skip)]
+    pub component: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,8 +188,14 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Builds the report of an analysis, hash included.
-pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> Report {
+/// Builds the report of an analysis, hash included; a baseline, if given, hides the
+/// findings it holds.
+pub fn build_report(
+    model: &Model,
+    graph: &EventGraph,
+    findings: &[Leveled],
+    baseline: Option<&crate::baseline::Baseline>,
+) -> Report {
     let events: Vec<Event> = graph
         .infos
         .iter()
@@ -218,7 +251,7 @@ pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> 
             subscribes: subscribes.into_iter().map(str::to_owned).collect(),
         })
         .collect();
-    let findings: Vec<Finding> = findings
+    let mut findings: Vec<Finding> = findings
         .iter()
         .map(|leveled| {
             let finding = &leveled.finding;
@@ -242,9 +275,11 @@ pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> 
                         message: label.message.clone(),
                     })
                     .collect(),
+                component: component_at(model, &finding.primary),
             }
         })
         .collect();
+    let baseline = baseline.map(|baseline| baseline.apply(&mut findings));
     let parse_errors: Vec<ParseError> = model
         .parse_failures
         .iter()
@@ -278,10 +313,27 @@ pub fn build_report(model: &Model, graph: &EventGraph, findings: &[Leveled]) -> 
         feedback_loops: feedback_loops(model, graph),
         findings,
         parse_errors,
+        baseline,
         analysis_hash: String::new(),
     };
     report.analysis_hash = analysis_hash(&report);
     report
+}
+
+/// The component of the site or coupling at a place, if one is there.
+fn component_at(model: &Model, location: &crate::model::Location) -> Option<String> {
+    model
+        .sites
+        .iter()
+        .find(|site| &site.location == location)
+        .map(|site| site.component.clone())
+        .or_else(|| {
+            model
+                .couplings
+                .iter()
+                .find(|coupling| &coupling.location == location)
+                .map(|coupling| coupling.user.clone())
+        })
 }
 
 fn feedback_loops(model: &Model, graph: &EventGraph) -> Vec<FeedbackLoop> {

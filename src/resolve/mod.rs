@@ -63,15 +63,19 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
                     Resolved::Param(_) | Resolved::Unknown => continue,
                 };
                 let key = config.aliases.get(&key).cloned().unwrap_or(key);
-                placed.push(place(
-                    raw,
-                    &files[at_file],
-                    at_file,
-                    at_call,
-                    key,
-                    pattern,
-                    &names,
-                ));
+                let mut site = place(raw, &files[at_file], at_file, at_call, key, pattern, &names);
+                // A closure is named after the function it calls only when that function
+                // is the tree's own (`move |e| this.on_edge(e)`), not `log.push(e)`.
+                if matches!(site.handler, Some(HandlerRef::Closure(_)))
+                    && site
+                        .site
+                        .handler
+                        .as_deref()
+                        .is_some_and(|name| !paths.defines_fn(name))
+                {
+                    site.site.handler = Some("{closure}".to_owned());
+                }
+                placed.push(site);
             }
         }
     }

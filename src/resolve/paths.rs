@@ -182,6 +182,15 @@ impl<'a> Paths<'a> {
         }
     }
 
+    /// Whether the tree defines a function or method of that name.
+    pub fn defines_fn(&self, name: &str) -> bool {
+        self.methods_by_name.contains_key(name)
+            || self
+                .free_fns
+                .keys()
+                .any(|path| path.last().is_some_and(|last| last == name))
+    }
+
     /// Whether a type has a method or associated function of that name.
     pub fn has_method(&self, owner: &str, name: &str) -> bool {
         self.methods.contains_key(&(owner, name))
