@@ -46,6 +46,15 @@ struct Cli {
 enum Command {
     /// Analyze a tree of Rust sources, write the JSON report and gate on its findings.
     Analyze(Box<AnalyzeArgs>),
+    /// Write a starter choreo.toml, with presets detected from Cargo.toml.
+    Init {
+        /// The directory to write `choreo.toml` in.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Overwrite an existing choreo.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a lint's documentation (all lints when no name is given).
     Explain {
         /// The lint's name, e.g. `orphaned_event`.
@@ -135,6 +144,7 @@ where
             analyze(&args, sub)
         }
         Command::Explain { lint } => explain(lint.as_deref()),
+        Command::Init { path, force } => init(&path, force),
     }
 }
 
@@ -182,12 +192,16 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
         Some(path) => Some(Baseline::load(path)?),
         None => None,
     };
+    let bar = ProgressBar::new(!args.quiet && std::io::stderr().is_terminal());
+    let progress = |event| bar.update(event);
     let options = crate::Options {
         jobs: args.jobs,
         baseline: baseline.as_ref(),
-        ..crate::Options::default()
+        progress: Some(&progress),
     };
-    let analysis = crate::analyze_with(&args.path, &config, &levels, &options)?;
+    let analysis = crate::analyze_with(&args.path, &config, &levels, &options);
+    bar.finish();
+    let analysis = analysis?;
     let report = &analysis.report;
 
     if let Some(path) = &args.write_baseline {
@@ -249,6 +263,56 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
     })
 }
 
+/// A progress bar on stderr for runs that take more than a moment: it stays hidden for the
+/// first quarter second, and never appears on a pipe or with `--quiet`.
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+    started: std::time::Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl ProgressBar {
+    fn new(enabled: bool) -> Self {
+        ProgressBar {
+            bar: enabled.then(indicatif::ProgressBar::hidden),
+            started: std::time::Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn update(&self, event: crate::Progress) {
+        use std::sync::atomic::Ordering;
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        match event {
+            crate::Progress::Start { files } => bar.set_length(files as u64),
+            crate::Progress::File => {
+                bar.inc(1);
+                let due = self.started.elapsed() > std::time::Duration::from_millis(250);
+                if due && !self.shown.swap(true, Ordering::Relaxed) {
+                    let template = if std::env::var_os("NO_COLOR").is_some() {
+                        "{prefix} [{bar:30}] {pos}/{len} files"
+                    } else {
+                        "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} files"
+                    };
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                        bar.set_style(style.progress_chars("=> "));
+                    }
+                    bar.set_prefix("parsing");
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         if !dir.is_dir() {
@@ -263,6 +327,29 @@ fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
     crate::report::write_atomically(path, text)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write the {what} to `{}`", path.display()))
+}
+
+fn init(dir: &Path, force: bool) -> miette::Result<Status> {
+    if !dir.is_dir() {
+        return Err(miette!(
+            help = "create the directory first",
+            "`{}` is not a directory",
+            dir.display()
+        ));
+    }
+    let path = dir.join("choreo.toml");
+    if path.exists() && !force {
+        return Err(miette!(
+            help = "pass --force to overwrite it",
+            "`{}` already exists",
+            path.display()
+        ));
+    }
+    let presets = crate::init::detect_presets(dir);
+    write_file(&path, &crate::init::starter(&presets), "config")?;
+    let names: Vec<&str> = presets.iter().map(|p| p.name()).collect();
+    println!("wrote {} (presets: {})", path.display(), names.join(", "));
+    Ok(Status::Clean)
 }
 
 fn explain(name: Option<&str>) -> miette::Result<Status> {
@@ -286,12 +373,7 @@ fn explain(name: Option<&str>) -> miette::Result<Status> {
                     "unknown lint `{name}`"
                 )
             })?;
-            write!(
-                out,
-                "# {}\n\nDefault level: {}\n\n{}",
-                lint.name, lint.default_level, lint.docs
-            )
-            .into_diagnostic()?;
+            out.write_all(lint.page().as_bytes()).into_diagnostic()?;
         }
     }
     Ok(Status::Clean)

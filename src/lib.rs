@@ -12,6 +12,7 @@ pub mod config;
 pub mod discover;
 pub mod extract;
 pub mod graph;
+pub mod init;
 pub mod lints;
 pub mod model;
 pub mod render;

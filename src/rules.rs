@@ -199,6 +199,17 @@ impl Preset {
     pub const NAMES: &'static [&'static str] =
         &["generic", "tauri", "bevy", "nats", "mqtt", "redis"];
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Generic => "generic",
+            Preset::Tauri => "tauri",
+            Preset::Bevy => "bevy",
+            Preset::Nats => "nats",
+            Preset::Mqtt => "mqtt",
+            Preset::Redis => "redis",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Preset> {
         Some(match name {
             "generic" => Preset::Generic,

@@ -86,6 +86,16 @@ pub static LINTS: &[&Lint] = &[
     &direct_coupling::LINT,
 ];
 
+impl Lint {
+    /// The lint's documentation page: what `choreo explain` prints and `docs/lints/` holds.
+    pub fn page(&self) -> String {
+        format!(
+            "# {}\n\nDefault level: {}\n\n{}",
+            self.name, self.default_level, self.docs
+        )
+    }
+}
+
 /// Looks a lint up by name.
 pub fn lookup(name: &str) -> Option<&'static Lint> {
     LINTS.iter().copied().find(|lint| lint.name == name)
