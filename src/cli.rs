@@ -68,6 +68,8 @@ enum Format {
     Human,
     /// The JSON report.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
 }
@@ -246,6 +248,7 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
         }
         Format::Json if to_stdout => String::new(),
         Format::Json => render::json(report),
+        Format::Sarif => render::sarif::render(report),
         Format::Github => render::github::render(report),
     };
     out.write_all(printed.as_bytes()).into_diagnostic()?;

@@ -3,6 +3,7 @@
 
 pub mod github;
 pub mod human;
+pub mod sarif;
 
 use crate::report::Report;
 

@@ -1,0 +1,309 @@
+//! SARIF 2.1.0: the static-analysis interchange format that GitHub code scanning and most
+//! CI dashboards ingest. One run; every lint of the registry is a rule, every finding a
+//! result located relative to `%SRCROOT%` (the analyzed root).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::lints::{Level, Lint, LINTS};
+use crate::report::{Finding, Report};
+
+/// Where the SARIF 2.1.0 schema is published; consumers key on this and `version`.
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The base every artifact URI is relative to: the analyzed root.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// The name of choreo's entry in `partialFingerprints`. Bump the suffix whenever the
+/// fingerprint's inputs change, so a consumer never matches old and new fingerprints.
+const FINGERPRINT: &str = "choreo/v1";
+
+/// The report as a SARIF 2.1.0 log: pretty JSON, ending in a newline.
+pub fn render(report: &Report) -> String {
+    let components = components_by_place(report);
+    let fingerprints = fingerprints(report, &components);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .zip(&fingerprints)
+        .map(|(finding, fingerprint)| result(finding, fingerprint))
+        .collect();
+    let mut log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": report.tool.name,
+                    "version": report.tool.version,
+                    "rules": LINTS.iter().map(|lint| rule(lint)).collect::<Vec<_>>(),
+                },
+            },
+            "originalUriBaseIds": {
+                SRCROOT: {
+                    "description": { "text": "The root of the analyzed tree." },
+                },
+            },
+            // choreo counts columns in characters (proc-macro2 spans), not UTF-16 units.
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{ "executionSuccessful": true }],
+            "results": results,
+        }],
+    });
+    // Same input, same bytes: keys sorted even if a dependency turns on serde_json's
+    // `preserve_order` (a no-op otherwise, where maps are already sorted).
+    log.sort_all_objects();
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A lint as a `reportingDescriptor`.
+fn rule(lint: &Lint) -> Value {
+    json!({
+        "id": lint.name,
+        "shortDescription": { "text": lint.summary },
+        "fullDescription": { "text": what_it_does(lint) },
+        "help": {
+            "text": lint.docs.replace("## ", ""),
+            "markdown": lint.docs,
+        },
+        "defaultConfiguration": { "level": level(lint.default_level) },
+        "properties": { "tags": ["choreo", "event-flow"] },
+    })
+}
+
+/// The "What it does" section of a lint's docs as one paragraph; the summary if the
+/// section is missing (the registry's tests make sure it is not).
+fn what_it_does(lint: &Lint) -> String {
+    const HEADING: &str = "## What it does";
+    let Some(start) = lint.docs.find(HEADING) else {
+        return lint.summary.to_owned();
+    };
+    let body = &lint.docs[start + HEADING.len()..];
+    let body = body.find("\n## ").map_or(body, |end| &body[..end]);
+    let text = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        lint.summary.to_owned()
+    } else {
+        text
+    }
+}
+
+/// SARIF's name for a level. `allow` findings never reach a report; `none` keeps the
+/// mapping total.
+fn level(level: Level) -> &'static str {
+    match level {
+        Level::Deny => "error",
+        Level::Warn => "warning",
+        Level::Allow => "none",
+    }
+}
+
+/// A finding as a `result`.
+fn result(finding: &Finding, fingerprint: &str) -> Value {
+    // GitHub shows only the message, so the help (and with it any "did you mean" hint)
+    // goes into the message too.
+    let text = if finding.help.is_empty() {
+        finding.message.clone()
+    } else {
+        format!("{}\nhelp: {}", finding.message, finding.help)
+    };
+    let mut primary = location(&finding.file, finding.line, finding.column);
+    if !finding.label.is_empty() {
+        primary["message"] = json!({ "text": finding.label });
+    }
+    let mut result = json!({
+        "ruleId": finding.lint,
+        "level": level(finding.level),
+        "message": { "text": text },
+        "locations": [primary],
+        "partialFingerprints": { FINGERPRINT: fingerprint },
+    });
+    if let Some(index) = LINTS.iter().position(|lint| lint.name == finding.lint) {
+        result["ruleIndex"] = json!(index);
+    }
+    if !finding.related.is_empty() {
+        let related: Vec<Value> = finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, related)| {
+                let mut place = location(&related.file, related.line, related.column);
+                place["id"] = json!(id + 1);
+                place["message"] = json!({ "text": related.message });
+                place
+            })
+            .collect();
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
+}
+
+/// A `location` with a physical location in the analyzed tree. A line or column of 0
+/// (unknown) is left out rather than written, since SARIF counts both from 1.
+fn location(file: &str, line: u32, column: u32) -> Value {
+    let mut region = serde_json::Map::new();
+    if line > 0 {
+        region.insert("startLine".to_owned(), json!(line));
+        if column > 0 {
+            region.insert("startColumn".to_owned(), json!(column));
+        }
+    }
+    let mut physical = json!({
+        "artifactLocation": { "uri": uri(file), "uriBaseId": SRCROOT },
+    });
+    if !region.is_empty() {
+        physical["region"] = Value::Object(region);
+    }
+    json!({ "physicalLocation": physical })
+}
+
+/// A report path (relative, `/`-separated) as a relative URI reference: bytes outside
+/// the unreserved set and a few safe delimiters are percent-encoded, so a space, `%`, `#`
+/// or `?` in a file name cannot change what the URI points at. `:` is encoded too, lest
+/// a first segment like `c:` read as a scheme.
+fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b'@' => out.push(char::from(byte)),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The component of every publish and subscribe site, by place, from the report's events.
+fn components_by_place(report: &Report) -> HashMap<(&str, u32, u32), &str> {
+    let mut places = HashMap::new();
+    for event in &report.events {
+        for publisher in &event.publishers {
+            let place = (publisher.file.as_str(), publisher.line, publisher.column);
+            places.entry(place).or_insert(publisher.component.as_str());
+        }
+        for subscriber in &event.subscribers {
+            let place = (subscriber.file.as_str(), subscriber.line, subscriber.column);
+            places.entry(place).or_insert(subscriber.component.as_str());
+        }
+    }
+    places
+}
+
+/// One fingerprint per finding, in order: stable when code moves, so a code-scanning
+/// service recognizes a finding it has seen before.
+///
+/// The hash covers what identifies a finding independently of lines, as the baseline does
+/// (DESIGN.md): the lint, the event key, the file, the component of the site it points at
+/// (when it points at one), and the message with digit runs collapsed to `0` and cut at
+/// the first `; ` — so that counts (`has 12 subscribers`) and trailing context (the events
+/// two coupled components share) can change without making it a new finding. Messages hold
+/// no line numbers. Findings that still hash alike (two identical violations in one file)
+/// are told apart by their order in the file, which moving code does not change:
+/// `hash:1`, `hash:2`, …
+fn fingerprints(report: &Report, components: &HashMap<(&str, u32, u32), &str>) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    report
+        .findings
+        .iter()
+        .map(|finding| {
+            let component = components
+                .get(&(finding.file.as_str(), finding.line, finding.column))
+                .copied()
+                .unwrap_or("");
+            let mut hasher = Sha256::new();
+            for part in [
+                finding.lint,
+                finding.event.as_deref().unwrap_or(""),
+                &finding.file,
+                component,
+                &identity(&finding.message),
+            ] {
+                hasher.update(part.as_bytes());
+                hasher.update([0]);
+            }
+            let hash: String = hasher
+                .finalize()
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            let occurrence = seen.entry(hash.clone()).or_insert(0);
+            *occurrence += 1;
+            format!("{hash}:{occurrence}")
+        })
+        .collect()
+}
+
+/// The part of a message that names a finding: up to the first `; `, digit runs as `0`.
+fn identity(message: &str) -> String {
+    let head = message.split("; ").next().unwrap_or(message);
+    let mut out = String::with_capacity(head.len());
+    let mut in_digits = false;
+    for c in head.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('0');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("src/graph/builder.rs"), "src/graph/builder.rs");
+        assert_eq!(uri("my dir/a#b%.rs"), "my%20dir/a%23b%25.rs");
+        assert_eq!(uri("c:x.rs"), "c%3Ax.rs");
+        assert_eq!(uri("ü.rs"), "%C3%BC.rs");
+    }
+
+    #[test]
+    fn identity_ignores_counts_and_trailing_context() {
+        assert_eq!(
+            identity("`a` has 12 subscribers, more than the threshold of 10"),
+            "`a` has 0 subscribers, more than the threshold of 0"
+        );
+        assert_eq!(
+            identity("`A` uses `B` directly instead of through events; they share `x`"),
+            "`A` uses `B` directly instead of through events"
+        );
+    }
+
+    #[test]
+    fn every_lint_has_a_full_description() {
+        for lint in LINTS {
+            let text = what_it_does(lint);
+            assert!(!text.is_empty() && !text.contains("##"), "{}", lint.name);
+        }
+    }
+}
