@@ -194,7 +194,7 @@ fn source_file(
 /// The module path of a file given its path inside its crate: `src/a/b.rs` and
 /// `src/a/b/mod.rs` are `a::b`; `src/lib.rs`, `src/main.rs`, `src/bin/*.rs`, `build.rs` and
 /// files under `tests/`, `examples/` or `benches/` are crate roots.
-fn module_path(inner: &Path) -> Vec<String> {
+pub fn module_path(inner: &Path) -> Vec<String> {
     let parts: Vec<String> = inner
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

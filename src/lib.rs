@@ -98,6 +98,51 @@ pub fn analyze(
     )
 }
 
+/// Analyzes in-memory sources (`(path, text)` pairs, paths `/`-separated as they would be
+/// relative to a root) as one crate, without touching the file system: the entry point
+/// for fuzzing and for embedding choreo in other tools.
+pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &Levels) -> Analysis {
+    let rules = RuleSet::new(&config.presets, &config.rules);
+    let discovery = discover::Discovery {
+        files: sources
+            .iter()
+            .map(|(rel, _)| discover::SourceFile {
+                path: PathBuf::from(rel),
+                rel: rel.clone(),
+                crate_name: discover::NO_CRATE.to_owned(),
+                module: discover::module_path(Path::new(rel)),
+            })
+            .collect(),
+        ..discover::Discovery::default()
+    };
+    let facts: Vec<extract::FileFacts> = discovery
+        .files
+        .iter()
+        .zip(sources)
+        .map(|(file, (_, text))| extract::extract_text(file, text, &rules))
+        .collect();
+    finish(facts, &discovery, config, levels, None)
+}
+
+fn finish(
+    facts: Vec<extract::FileFacts>,
+    discovery: &discover::Discovery,
+    config: &Config,
+    levels: &Levels,
+    baseline: Option<&baseline::Baseline>,
+) -> Analysis {
+    let model = resolve::resolve(&facts, discovery, config);
+    let graph = graph::build_graph(&model);
+    let findings = lints::lint(&model, &graph, levels);
+    let report = report::build_report(&model, &graph, &findings, baseline);
+    Analysis {
+        model,
+        graph,
+        findings,
+        report,
+    }
+}
+
 /// [`analyze`] with every option.
 pub fn analyze_with(
     root: &Path,
@@ -141,14 +186,5 @@ pub fn analyze_with(
             .collect()
     });
 
-    let model = resolve::resolve(&facts, &discovery, config);
-    let graph = graph::build_graph(&model);
-    let findings = lints::lint(&model, &graph, levels);
-    let report = report::build_report(&model, &graph, &findings, options.baseline);
-    Ok(Analysis {
-        model,
-        graph,
-        findings,
-        report,
-    })
+    Ok(finish(facts, &discovery, config, levels, options.baseline))
 }

@@ -193,24 +193,30 @@ pub const MAX_NESTING: usize = 256;
 /// Reads, parses and extracts one file. Never panics on bad input: unreadable,
 /// non-UTF-8, too deeply nested or unparsable files come back with `failure` set.
 pub fn extract(file: &SourceFile, rules: &RuleSet) -> FileFacts {
+    match source::read(&file.path) {
+        Ok(text) => extract_text(file, &text, rules),
+        Err(failure) => FileFacts {
+            file: file.rel.clone(),
+            crate_name: file.crate_name.clone(),
+            failure: Some(failure.at(&file.rel)),
+            ..FileFacts::default()
+        },
+    }
+}
+
+/// [`extract`] on text already read (`file.path` is not touched).
+pub fn extract_text(file: &SourceFile, text: &str, rules: &RuleSet) -> FileFacts {
     let mut facts = FileFacts {
         file: file.rel.clone(),
         crate_name: file.crate_name.clone(),
         ..FileFacts::default()
     };
-    let text = match source::read(&file.path) {
-        Ok(text) => text,
-        Err(failure) => {
-            facts.failure = Some(failure.at(&file.rel));
-            return facts;
-        }
-    };
-    facts.suppressions = source::suppressions(&text, &file.rel);
-    if let Some(failure) = source::too_deep(&text, MAX_NESTING) {
+    facts.suppressions = source::suppressions(text, &file.rel);
+    if let Some(failure) = source::too_deep(text, MAX_NESTING) {
         facts.failure = Some(failure.at(&file.rel));
         return facts;
     }
-    let parsed = syn::parse_file(&source::blank_frontmatter(&text));
+    let parsed = syn::parse_file(&source::blank_frontmatter(text));
     match parsed {
         Ok(syntax) => {
             visitor::visit_file(&syntax, file, rules, &mut facts);
