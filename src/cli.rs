@@ -200,6 +200,7 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
         jobs: args.jobs,
         baseline: baseline.as_ref(),
         progress: Some(&progress),
+        eager: false,
     };
     let analysis = crate::analyze_with(&args.path, &config, &levels, &options);
     bar.finish();

@@ -15,6 +15,7 @@ pub mod graph;
 pub mod init;
 pub mod lints;
 pub mod model;
+pub mod prefilter;
 pub mod render;
 pub mod report;
 pub mod resolve;
@@ -67,6 +68,9 @@ pub struct Options<'a> {
     pub jobs: Option<usize>,
     /// Findings to hide.
     pub baseline: Option<&'a baseline::Baseline>,
+    /// Parse every file instead of only those the prefilters select. The report is the
+    /// same but for `summary.files_parsed` (and so the hash); for tests and comparisons.
+    pub eager: bool,
     /// Called once before parsing with the number of files, then once per file parsed
     /// (from the parser threads).
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
@@ -143,6 +147,96 @@ fn finish(
     }
 }
 
+/// Parses the files that can matter: first those that can hold a site, then, round by
+/// round, those that mention a name the facts so far still need (a const, a handler, a
+/// function a handler calls), until no new name comes up. Files are read again in later
+/// rounds rather than kept in memory.
+fn parse_lazily(
+    discovery: &discover::Discovery,
+    rules: &RuleSet,
+    eager: bool,
+    coupling: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<extract::FileFacts> {
+    let sites = prefilter::SiteFilter::new(rules);
+    let first: Vec<Option<extract::FileFacts>> = discovery
+        .files
+        .par_iter()
+        .map(|file| {
+            let parsed = match std::fs::read(&file.path) {
+                // Unreadable and non-UTF-8 files become parse errors whatever they hold.
+                Err(_) => Some(extract::extract(file, rules)),
+                Ok(bytes) => match std::str::from_utf8(&bytes) {
+                    Ok(text) if eager || sites.may_hold_site(text.as_bytes()) => {
+                        Some(extract::extract_text(file, text, rules))
+                    }
+                    Ok(_) => None,
+                    Err(_) => Some(extract::extract(file, rules)),
+                },
+            };
+            progress(Progress::File);
+            parsed
+        })
+        .collect();
+    // Parsed facts in the order they were parsed, and where each file's facts are.
+    let mut slot: Vec<Option<usize>> = vec![None; first.len()];
+    let mut parsed: Vec<extract::FileFacts> = Vec::new();
+    for (index, facts) in first.into_iter().enumerate() {
+        if let Some(facts) = facts {
+            slot[index] = Some(parsed.len());
+            parsed.push(facts);
+        }
+    }
+
+    let mut searched: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    while slot.iter().any(Option::is_none) {
+        let wanted: Vec<String> = resolve::wanted_names(&parsed, coupling)
+            .into_iter()
+            .filter(|name| !searched.contains(name))
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        searched.extend(wanted.iter().cloned());
+        let words = prefilter::Words::new(wanted);
+        let found: Vec<(usize, extract::FileFacts)> = discovery
+            .files
+            .par_iter()
+            .enumerate()
+            .filter(|(index, _)| slot[*index].is_none())
+            .filter_map(|(index, file)| {
+                let text = std::fs::read_to_string(&file.path).ok()?;
+                words
+                    .any_in(text.as_bytes())
+                    .then(|| (index, extract::extract_text(file, &text, rules)))
+            })
+            .collect();
+        if found.is_empty() {
+            break;
+        }
+        for (index, facts) in found {
+            slot[index] = Some(parsed.len());
+            parsed.push(facts);
+        }
+    }
+
+    let mut parsed: Vec<Option<extract::FileFacts>> = parsed.into_iter().map(Some).collect();
+    discovery
+        .files
+        .iter()
+        .zip(slot)
+        .map(|(file, slot)| {
+            slot.and_then(|i| parsed[i].take())
+                .unwrap_or_else(|| extract::FileFacts {
+                    file: file.rel.clone(),
+                    crate_name: file.crate_name.clone(),
+                    skipped: true,
+                    ..extract::FileFacts::default()
+                })
+        })
+        .collect()
+}
+
 /// [`analyze`] with every option.
 pub fn analyze_with(
     root: &Path,
@@ -174,17 +268,10 @@ pub fn analyze_with(
     progress(Progress::Start {
         files: discovery.files.len(),
     });
-    let facts: Vec<extract::FileFacts> = pool.install(|| {
-        discovery
-            .files
-            .par_iter()
-            .map(|file| {
-                let facts = extract::extract(file, &rules);
-                progress(Progress::File);
-                facts
-            })
-            .collect()
-    });
+    let coupling = levels.get(lints::lookup("direct_coupling").expect("a registered lint"))
+        != lints::Level::Allow;
+    let facts =
+        pool.install(|| parse_lazily(&discovery, &rules, options.eager, coupling, &progress));
 
     Ok(finish(facts, &discovery, config, levels, options.baseline))
 }

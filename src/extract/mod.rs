@@ -181,6 +181,8 @@ pub struct FileFacts {
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,
     pub suppressions: Vec<Suppression>,
+    /// The prefilters showed the file cannot matter, so it was not parsed.
+    pub skipped: bool,
     /// Set when the file could not be read or parsed; its other facts are then empty
     /// except for suppressions.
     pub failure: Option<ParseFailure>,

@@ -76,10 +76,13 @@ pub fn summary(report: &Report) -> String {
         );
     }
     if s.parse_errors > 0 {
+        let skipped = s
+            .files_scanned
+            .saturating_sub(s.files_parsed + s.parse_errors);
         let _ = writeln!(
             out,
-            "Files: {} scanned, {} parsed, {} could not be parsed",
-            s.files_scanned, s.files_parsed, s.parse_errors
+            "Files: {} scanned, {} parsed, {} without event code skipped, {} could not be parsed",
+            s.files_scanned, s.files_parsed, skipped, s.parse_errors
         );
     }
     if let Some(baseline) = &report.baseline {

@@ -5,6 +5,9 @@
 
 mod coupling;
 mod paths;
+mod wanted;
+
+pub use wanted::wanted_names;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -118,7 +121,10 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
         unresolved_handlers,
         couplings,
         files_scanned: files.len(),
-        files_parsed: files.iter().filter(|f| f.failure.is_none()).count(),
+        files_parsed: files
+            .iter()
+            .filter(|f| f.failure.is_none() && !f.skipped)
+            .count(),
         parse_failures,
         suppressions,
         settings: Settings {

@@ -20,6 +20,71 @@ pub enum Resolved {
     Unknown,
 }
 
+/// Method names of the standard library's traits and types. A call of one of these is never
+/// taken for a call of the tree's own function: `e.payload.clone()` in a handler is not a
+/// call of some `impl Clone` elsewhere. (It also keeps the lazy analysis from loading every
+/// file that mentions `clone`.)
+pub const STD_METHODS: &[&str] = &[
+    "and_then",
+    "as_mut",
+    "as_ref",
+    "as_str",
+    "borrow",
+    "borrow_mut",
+    "clone",
+    "clone_from",
+    "cmp",
+    "collect",
+    "contains",
+    "contains_key",
+    "default",
+    "deref",
+    "deref_mut",
+    "drop",
+    "eq",
+    "err",
+    "expect",
+    "extend",
+    "fmt",
+    "from",
+    "get",
+    "get_mut",
+    "hash",
+    "insert",
+    "into",
+    "into_iter",
+    "is_empty",
+    "is_none",
+    "is_some",
+    "iter",
+    "iter_mut",
+    "len",
+    "lock",
+    "map",
+    "map_err",
+    "ne",
+    "next",
+    "ok",
+    "or_else",
+    "partial_cmp",
+    "pop",
+    "push",
+    "recv",
+    "remove",
+    "send",
+    "to_owned",
+    "to_string",
+    "try_from",
+    "try_into",
+    "try_lock",
+    "try_recv",
+    "try_send",
+    "unwrap",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+];
+
 /// A function definition: (file index, index into that file's `functions`).
 pub type FnId = (usize, usize);
 
@@ -168,6 +233,9 @@ impl<'a> Paths<'a> {
         use crate::extract::Callee;
         match callee {
             Callee::Method { name, .. } => {
+                if STD_METHODS.contains(&name.as_str()) {
+                    return Vec::new();
+                }
                 if let Some(owner) = &scope.self_type {
                     if let Some(found) = self.methods.get(&(owner.as_str(), name.as_str())) {
                         return found.clone();

@@ -1,0 +1,103 @@
+//! What the lazy analysis still has to read: the names that files not parsed yet may
+//! define and that would change the result if they did. Every file mentioning one of these
+//! names is parsed in the next round, so resolution by name (uniqueness included) sees the
+//! same definitions it would see with every file parsed.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::paths::{Paths, STD_METHODS};
+use crate::extract::{Body, Callee, FileFacts, HandlerRef, Holder, KeyExpr};
+
+/// Names whose definitions or uses the facts so far depend on.
+pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
+    let paths = Paths::new(files);
+    let mut names = BTreeSet::new();
+    let mut starts: Vec<(usize, Body)> = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        for site in &file.sites {
+            key_names(&site.key, &mut names);
+            if matches!(site.key, KeyExpr::Param(_)) {
+                // Callers of a wrapper give its key.
+                if let Some(Body::Fn(function)) = site.body {
+                    names.insert(file.functions[function].name.clone());
+                }
+            }
+            if let Some(handler) = &site.handler_ref {
+                match handler {
+                    HandlerRef::Closure(id) => {
+                        starts.push((index, Body::Closure(*id)));
+                        if let Some(name) = &site.handler {
+                            names.insert(name.clone());
+                        }
+                    }
+                    HandlerRef::Fn(function) => starts.push((index, Body::Fn(*function))),
+                    HandlerRef::Stream {
+                        body: Some(body), ..
+                    } => starts.push((index, *body)),
+                    HandlerRef::Path { segments, scope } => {
+                        names.extend(segments.last().cloned());
+                        for (file, function) in paths.fn_path(index, scope, segments) {
+                            starts.push((file, Body::Fn(function)));
+                        }
+                    }
+                    HandlerRef::Stream { body: None, .. } | HandlerRef::Opaque => {}
+                }
+            }
+            if coupling {
+                if let Holder::Type(name) = &site.holder {
+                    names.insert(name.clone());
+                }
+            }
+        }
+        for fact in &file.consts {
+            key_names(&fact.value, &mut names);
+        }
+        for call in &file.calls {
+            for arg in &call.args {
+                if let KeyExpr::Const { .. } = arg {
+                    key_names(arg, &mut names);
+                }
+            }
+        }
+    }
+
+    // Every call made on the way from a handler may reach a function in another file.
+    let mut seen: BTreeSet<(usize, Body)> = BTreeSet::new();
+    let mut queue: VecDeque<(usize, Body)> = starts.into();
+    while let Some((file, body)) = queue.pop_front() {
+        if !seen.insert((file, body)) {
+            continue;
+        }
+        for call in files[file]
+            .calls
+            .iter()
+            .filter(|call| call.body == Some(body))
+        {
+            match &call.callee {
+                Callee::Method { name, .. } if STD_METHODS.contains(&name.as_str()) => continue,
+                Callee::Method { name, .. } => {
+                    names.insert(name.clone());
+                }
+                Callee::Path(segments) => names.extend(segments.last().cloned()),
+            }
+            for (at, function) in paths.callees(file, &call.scope, &call.callee) {
+                queue.push_back((at, Body::Fn(function)));
+            }
+        }
+    }
+    names
+}
+
+fn key_names(key: &KeyExpr, names: &mut BTreeSet<String>) {
+    match key {
+        KeyExpr::Const { segments, .. } => names.extend(segments.last().cloned()),
+        KeyExpr::Type { name, .. } => {
+            names.insert(name.clone());
+        }
+        KeyExpr::Wrapper { inner, ty } => {
+            key_names(inner, names);
+            key_names(ty, names);
+        }
+        KeyExpr::Str(_) | KeyExpr::Format(_) | KeyExpr::Param(_) | KeyExpr::Unknown => {}
+    }
+}
