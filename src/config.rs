@@ -49,12 +49,27 @@ pub struct Config {
     pub external_publishers: Vec<String>,
     pub aliases: BTreeMap<String, String>,
     pub rules: Vec<Rule>,
-    /// `[contracts."KEY"] required_fields`, by key.
-    pub contracts: BTreeMap<String, Vec<String>>,
+    /// `[contracts."KEY"]`, by key.
+    pub contracts: BTreeMap<String, Contract>,
     /// `[components.NAME] must_subscribe`, in file order.
     pub components: Vec<ComponentContract>,
     /// The config file as findings name it (relative to the analyzed root when inside it).
     pub file: Option<String>,
+}
+
+/// What `[contracts."KEY"]` requires of an event's payload.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contract {
+    pub required_fields: Vec<String>,
+    pub schema: Option<Schema>,
+}
+
+/// A JSON Schema for an event's payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    /// The path as written in the config file.
+    pub path: String,
+    pub value: serde_json::Value,
 }
 
 /// What `[components.NAME]` requires of a component.
@@ -186,6 +201,8 @@ struct RawComponent {
 struct Source {
     name: String,
     text: String,
+    /// Where relative paths in the file start.
+    dir: PathBuf,
 }
 
 impl Source {
@@ -213,14 +230,22 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Config::parse(&path.display().to_string(), &text)
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Config::parse_in(&path.display().to_string(), &text, dir)
     }
 
-    /// Parses and validates config text; `name` is how errors refer to the file.
+    /// Parses and validates config text; `name` is how errors refer to the file. Schema
+    /// paths are relative to the current directory.
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_in(name, text, Path::new("."))
+    }
+
+    /// Parses config text whose schema paths are relative to `dir`.
+    pub fn parse_in(name: &str, text: &str, dir: &Path) -> Result<Config, ConfigError> {
         let source = Source {
             name: name.to_owned(),
             text: text.to_owned(),
+            dir: dir.to_path_buf(),
         };
         let raw: RawConfig = toml::from_str(text).map_err(|error| {
             let span = error.span().unwrap_or(0..0);
@@ -366,15 +391,17 @@ fn validate(source: &Source, raw: RawConfig) -> Result<Config, ConfigError> {
         }
     }
     for (key, contract) in raw.contracts {
-        if let Some(schema) = &contract.schema {
-            return Err(source.error(
-                schema.span(),
-                format!("JSON Schema contracts are not supported yet (`schema` for `{key}`)"),
-                "not supported yet",
-                Some("use `required_fields = [..]` for now".to_owned()),
-            ));
-        }
-        config.contracts.insert(key, contract.required_fields);
+        let schema = match &contract.schema {
+            Some(path) => Some(load_schema(source, path)?),
+            None => None,
+        };
+        config.contracts.insert(
+            key,
+            Contract {
+                required_fields: contract.required_fields,
+                schema,
+            },
+        );
     }
     for (name, component) in raw.components {
         let line = source.text[..name.span().start].matches('\n').count() as u32 + 1;
@@ -505,6 +532,39 @@ fn user_rule(
         forms,
         event,
         handler,
+    })
+}
+
+/// Reads a contract's JSON Schema (relative to the config file) and checks that it is one.
+fn load_schema(source: &Source, path: &Spanned<String>) -> Result<Schema, ConfigError> {
+    let full = source.dir.join(path.get_ref());
+    let fail = |message: String, help: &str| {
+        source.error(path.span(), message, "this schema", Some(help.to_owned()))
+    };
+    let text = std::fs::read_to_string(&full).map_err(|error| {
+        fail(
+            format!("cannot read schema `{}`: {error}", path.get_ref()),
+            "schema paths are relative to the config file's directory",
+        )
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+        fail(
+            format!("schema `{}` is not JSON: {error}", path.get_ref()),
+            "fix the file's JSON syntax",
+        )
+    })?;
+    jsonschema::validator_for(&value).map_err(|error| {
+        fail(
+            format!(
+                "schema `{}` is not a valid JSON Schema: {error}",
+                path.get_ref()
+            ),
+            "check it against the JSON Schema specification",
+        )
+    })?;
+    Ok(Schema {
+        path: path.get_ref().clone(),
+        value,
     })
 }
 

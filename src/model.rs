@@ -41,9 +41,33 @@ pub struct Site {
     pub function: Option<String>,
     /// For subscribe sites: the handler's name.
     pub handler: Option<String>,
-    /// For publish sites: the payload's field names, when they can be known.
-    pub payload_keys: Option<Vec<String>>,
+    /// For publish sites: the payload's fields, when they can be known.
+    pub payload: Option<Payload>,
 }
+
+/// The JSON type of a payload field's value, as far as a literal shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ValueKind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Null,
+    Object(Payload),
+    Array,
+    /// Not a literal: any type.
+    Unknown,
+}
+
+/// A payload field.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Field {
+    pub name: String,
+    pub kind: ValueKind,
+}
+
+/// A payload's fields, sorted by name.
+pub type Payload = Vec<Field>;
 
 /// A publish or subscribe call whose event key could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,11 +111,11 @@ pub struct Suppression {
 }
 
 /// Settings the lints need from the configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub topic_syntax: TopicSyntax,
-    /// `[contracts."KEY"] required_fields`.
-    pub contracts: std::collections::BTreeMap<String, Vec<String>>,
+    /// `[contracts."KEY"]`.
+    pub contracts: std::collections::BTreeMap<String, crate::config::Contract>,
     pub components: Vec<crate::config::ComponentContract>,
     /// The config file as findings name it.
     pub config_file: Option<String>,

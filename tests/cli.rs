@@ -787,7 +787,6 @@ fn config_missing_schema_file_exits_2() {
 }
 
 #[test]
-#[ignore = "analyzer bug: any `schema` in [contracts] is rejected (\"JSON Schema contracts are not supported yet\", exit 2), even a valid file"]
 fn config_valid_schema_file_is_accepted() {
     let sandbox = Sandbox::new();
     let tree = sandbox.copy_fixture("cli/clean", "tree");

@@ -4,6 +4,7 @@
 //! nothing across files; it records expressions (`KeyExpr`) for `resolve` to finish.
 
 mod keys;
+mod payload;
 mod source;
 mod visitor;
 
@@ -100,8 +101,8 @@ pub struct RawSite {
     /// For subscribe sites: the handler's display name and what it refers to.
     pub handler: Option<String>,
     pub handler_ref: Option<HandlerRef>,
-    /// For publish sites: the payload's field names, when they can be known.
-    pub payload_keys: Option<Vec<String>>,
+    /// For publish sites: the payload's fields, when they can be known.
+    pub payload: Option<crate::model::Payload>,
 }
 
 /// A function or method definition.

@@ -2,13 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::Span;
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item, Token, Type, UseTree};
 
 use super::keys::{key_of, key_of_type, see_through, segments, KeyExpr, Locals};
+use super::payload;
 use super::{
     AliasFact, Body, CallFact, Callee, ConstFact, FieldFact, FileFacts, FnFact, HandlerRef, Holder,
     ModuleFacts, RawSite, Receiver, Scope, StructFact,
@@ -42,7 +43,7 @@ struct Function {
     locals: Locals,
     /// Bevy: `EventWriter<T>`/`MessageWriter<T>` parameters, by name, with their `T`.
     writers: BTreeMap<String, KeyExpr>,
-    payloads: PayloadBindings,
+    payloads: payload::Bindings,
 }
 
 struct Visitor<'a> {
@@ -189,7 +190,7 @@ impl Visitor<'_> {
             },
         };
         let location = self.location(span);
-        let (handler, payload_keys) = match rule.kind {
+        let (handler, payload) = match rule.kind {
             SiteKind::Subscribe => {
                 let index = rule.handler.or_else(|| args.len().checked_sub(1));
                 let arg = index
@@ -201,11 +202,11 @@ impl Visitor<'_> {
                 let bound = self.functions.last().map(|f| &f.payloads);
                 (
                     None,
-                    payload_keys(args, key_index, bound.unwrap_or(&BTreeMap::new())),
+                    payload::payload_of(args, key_index, bound.unwrap_or(&BTreeMap::new())),
                 )
             }
         };
-        self.push_site(rule.kind, key, key_text, location, handler, payload_keys);
+        self.push_site(rule.kind, key, key_text, location, handler, payload);
     }
 
     fn push_site(
@@ -215,7 +216,7 @@ impl Visitor<'_> {
         key_text: String,
         location: Location,
         handler: Option<(String, HandlerRef)>,
-        payload_keys: Option<Vec<String>>,
+        payload: Option<crate::model::Payload>,
     ) {
         let (handler, handler_ref) = match handler {
             Some((name, target)) => (Some(name), Some(target)),
@@ -231,7 +232,7 @@ impl Visitor<'_> {
             body: self.bodies.last().copied(),
             handler,
             handler_ref,
-            payload_keys,
+            payload,
         });
     }
 
@@ -314,7 +315,7 @@ impl Visitor<'_> {
                 ..Locals::default()
             },
             writers: BTreeMap::new(),
-            payloads: PayloadBindings::new(),
+            payloads: payload::Bindings::new(),
         });
         self.bodies.push(Body::Fn(index));
         if self.rules.bevy {
@@ -562,7 +563,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 function.payloads.remove(&name);
             }
             if let Some((name, init)) = payload {
-                if let Some(keys) = keys_of(init, &function.payloads) {
+                if let Some(keys) = payload::fields_of(init, &function.payloads) {
                     function.payloads.insert(name, keys);
                 }
             }
@@ -961,119 +962,9 @@ fn handler_expr_name(expr: &Expr) -> Option<String> {
     }
 }
 
-/// Payloads bound by `let` in the current function, by name: their field names.
-type PayloadBindings = BTreeMap<String, Vec<String>>;
-
-/// The field names of a publish's payload (DESIGN.md precise rule 3), or `None` when they
-/// cannot be known.
-fn payload_keys(
-    args: &[&Expr],
-    key_index: Option<usize>,
-    bound: &PayloadBindings,
-) -> Option<Vec<String>> {
-    let mut keys = match key_index.and_then(|i| args.get(i)).map(|e| see_through(e)) {
-        Some(Expr::Struct(s)) => {
-            let payload = s.fields.iter().find(
-                |f| matches!(&f.member, syn::Member::Named(n) if n == "payload" || n == "data"),
-            );
-            match payload {
-                Some(field) => keys_of(&field.expr, bound)?,
-                None => field_names(s)?,
-            }
-        }
-        Some(Expr::Call(call)) if call.args.len() >= 2 => keys_of(&call.args[1], bound)?,
-        _ => keys_of(args.get(key_index? + 1)?, bound)?,
-    };
-    keys.sort();
-    keys.dedup();
-    Some(keys)
-}
-
-/// A struct literal's field names; unknown when it fills the rest from elsewhere.
-fn field_names(s: &syn::ExprStruct) -> Option<Vec<String>> {
-    if s.rest.is_some() {
-        return None;
-    }
-    Some(
-        s.fields
-            .iter()
-            .filter_map(|f| match &f.member {
-                syn::Member::Named(name) => Some(name.to_string()),
-                syn::Member::Unnamed(_) => None,
-            })
-            .collect(),
-    )
-}
-
-/// The keys of a `json!({..})` literal, the fields of a struct literal, or those of a
-/// same-function `let` binding to one.
-fn keys_of(expr: &Expr, bound: &PayloadBindings) -> Option<Vec<String>> {
-    match see_through(expr) {
-        Expr::Struct(s) => field_names(s),
-        Expr::Macro(m)
-            if m.mac
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "json") =>
-        {
-            json_keys(m.mac.tokens.clone())
-        }
-        Expr::Path(path) => path
-            .path
-            .get_ident()
-            .and_then(|ident| bound.get(&ident.to_string()))
-            .cloned(),
-        _ => None,
-    }
-}
-
-fn json_keys(tokens: TokenStream) -> Option<Vec<String>> {
-    let mut iter = tokens.into_iter();
-    let Some(TokenTree::Group(group)) = iter.next() else {
-        return None;
-    };
-    if group.delimiter() != proc_macro2::Delimiter::Brace {
-        return None;
-    }
-    let mut keys = Vec::new();
-    let mut at_entry_start = true;
-    let mut pending: Option<String> = None;
-    for token in group.stream() {
-        match &token {
-            TokenTree::Punct(p) if p.as_char() == ',' => {
-                at_entry_start = true;
-                pending = None;
-                continue;
-            }
-            TokenTree::Punct(p) if p.as_char() == ':' => {
-                if let Some(key) = pending.take() {
-                    keys.push(key);
-                }
-            }
-            TokenTree::Literal(_) if at_entry_start => {
-                pending = syn::parse2::<syn::LitStr>(token.clone().into())
-                    .ok()
-                    .map(|s| s.value());
-            }
-            _ => pending = None,
-        }
-        at_entry_start = false;
-    }
-    Some(keys)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_literal_keys() {
-        let tokens: TokenStream = "{ \"source\": a, \"target\": json!({\"x\": 1}), \"w\": 1.0 }"
-            .parse()
-            .unwrap();
-        assert_eq!(json_keys(tokens).unwrap(), ["source", "target", "w"]);
-    }
 
     #[test]
     fn absolute_paths() {

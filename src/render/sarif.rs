@@ -2,10 +2,9 @@
 //! CI dashboards ingest. One run; every lint of the registry is a rule, every finding a
 //! result located relative to `%SRCROOT%` (the analyzed root).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::lints::{Level, Lint, LINTS};
 use crate::report::{Finding, Report};
@@ -22,8 +21,7 @@ const FINGERPRINT: &str = "choreo/v1";
 
 /// The report as a SARIF 2.1.0 log: pretty JSON, ending in a newline.
 pub fn render(report: &Report) -> String {
-    let components = components_by_place(report);
-    let fingerprints = fingerprints(report, &components);
+    let fingerprints = fingerprints(report);
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -196,83 +194,23 @@ fn uri(path: &str) -> String {
     out
 }
 
-/// The component of every publish and subscribe site, by place, from the report's events.
-fn components_by_place(report: &Report) -> HashMap<(&str, u32, u32), &str> {
-    let mut places = HashMap::new();
-    for event in &report.events {
-        for publisher in &event.publishers {
-            let place = (publisher.file.as_str(), publisher.line, publisher.column);
-            places.entry(place).or_insert(publisher.component.as_str());
-        }
-        for subscriber in &event.subscribers {
-            let place = (subscriber.file.as_str(), subscriber.line, subscriber.column);
-            places.entry(place).or_insert(subscriber.component.as_str());
-        }
-    }
-    places
-}
-
-/// One fingerprint per finding, in order: stable when code moves, so a code-scanning
-/// service recognizes a finding it has seen before.
-///
-/// The hash covers what identifies a finding independently of lines, as the baseline does
-/// (DESIGN.md): the lint, the event key, the file, the component of the site it points at
-/// (when it points at one), and the message with digit runs collapsed to `0` and cut at
-/// the first `; ` — so that counts (`has 12 subscribers`) and trailing context (the events
-/// two coupled components share) can change without making it a new finding. Messages hold
-/// no line numbers. Findings that still hash alike (two identical violations in one file)
-/// are told apart by their order in the file, which moving code does not change:
-/// `hash:1`, `hash:2`, …
-fn fingerprints(report: &Report, components: &HashMap<(&str, u32, u32), &str>) -> Vec<String> {
+/// One fingerprint per finding, in order: the baseline's fingerprint (lint, event key,
+/// file, component: stable when code moves), so a code-scanning service and a baseline
+/// recognize the same findings. Findings that still fingerprint alike (two identical
+/// violations in one file) are told apart by their order in the file, which moving code
+/// does not change: `hash:1`, `hash:2`, …
+fn fingerprints(report: &Report) -> Vec<String> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     report
         .findings
         .iter()
         .map(|finding| {
-            let component = components
-                .get(&(finding.file.as_str(), finding.line, finding.column))
-                .copied()
-                .unwrap_or("");
-            let mut hasher = Sha256::new();
-            for part in [
-                finding.lint,
-                finding.event.as_deref().unwrap_or(""),
-                &finding.file,
-                component,
-                &identity(&finding.message),
-            ] {
-                hasher.update(part.as_bytes());
-                hasher.update([0]);
-            }
-            let hash: String = hasher
-                .finalize()
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
+            let hash = crate::baseline::fingerprint(finding);
             let occurrence = seen.entry(hash.clone()).or_insert(0);
             *occurrence += 1;
             format!("{hash}:{occurrence}")
         })
         .collect()
-}
-
-/// The part of a message that names a finding: up to the first `; `, digit runs as `0`.
-fn identity(message: &str) -> String {
-    let head = message.split("; ").next().unwrap_or(message);
-    let mut out = String::with_capacity(head.len());
-    let mut in_digits = false;
-    for c in head.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('0');
-            }
-            in_digits = true;
-        } else {
-            out.push(c);
-            in_digits = false;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -285,18 +223,6 @@ mod tests {
         assert_eq!(uri("my dir/a#b%.rs"), "my%20dir/a%23b%25.rs");
         assert_eq!(uri("c:x.rs"), "c%3Ax.rs");
         assert_eq!(uri("ü.rs"), "%C3%BC.rs");
-    }
-
-    #[test]
-    fn identity_ignores_counts_and_trailing_context() {
-        assert_eq!(
-            identity("`a` has 12 subscribers, more than the threshold of 10"),
-            "`a` has 0 subscribers, more than the threshold of 0"
-        );
-        assert_eq!(
-            identity("`A` uses `B` directly instead of through events; they share `x`"),
-            "`A` uses `B` directly instead of through events"
-        );
     }
 
     #[test]

@@ -213,7 +213,12 @@ pub fn build_report(
                         column: site.location.column,
                         component: site.component.clone(),
                         function: site.function.clone(),
-                        payload_keys: site.payload_keys.clone().unwrap_or_default(),
+                        payload_keys: site
+                            .payload
+                            .iter()
+                            .flatten()
+                            .map(|field| field.name.clone())
+                            .collect(),
                     }
                 })
                 .collect(),

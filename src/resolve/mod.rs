@@ -165,7 +165,7 @@ fn place(
             component: names.name(&file.crate_name, holder),
             function: call.map_or_else(|| raw.function.clone(), |c| c.function.clone()),
             handler: raw.handler.clone(),
-            payload_keys: raw.payload_keys.clone(),
+            payload: raw.payload.clone(),
         },
         file: file_index,
         body: call.map_or(raw.body, |c| c.body),
