@@ -83,6 +83,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 ),
                 primary: first.location.clone(),
                 primary_label: format!("`{used}` used here"),
+                notes: Vec::new(),
                 secondary: rest
                     .iter()
                     .map(|c| Label {

@@ -48,6 +48,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 .to_owned(),
             primary: site.location.clone(),
             primary_label: format!("{verb} with a dynamic key"),
+            notes: Vec::new(),
             secondary: Vec::new(),
         }
     });
@@ -75,6 +76,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                     .to_owned(),
                 primary: model.sites[*first].location.clone(),
                 primary_label: "key built with `format!`".to_owned(),
+                notes: Vec::new(),
                 secondary: rest
                     .iter()
                     .map(|&i| Label {

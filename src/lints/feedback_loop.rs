@@ -47,6 +47,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
             let mut chain: Vec<&str> = cycle.path.iter().map(|hop| hop.event.as_str()).collect();
             chain.push(first.event.as_str());
             let mut secondary = Vec::new();
+            let mut notes = Vec::new();
             for (i, hop) in cycle.path.iter().enumerate() {
                 let flow = &model.flows[hop.flow];
                 let publish = &model.sites[flow.publish];
@@ -60,6 +61,26 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                     location: publish.location.clone(),
                     message: format!("which publishes `{}`", publish.key),
                 });
+                let subscribe = &model.sites[flow.subscribe];
+                let handler = format!(
+                    "{}::{}",
+                    subscribe.component,
+                    subscribe.handler.as_deref().unwrap_or("{handler}")
+                );
+                // A closure handler is named after the method it calls; do not say it twice.
+                let calls: String = flow
+                    .via
+                    .iter()
+                    .skip_while(|f| **f == handler)
+                    .map(|f| format!(", which calls `{f}`"))
+                    .collect();
+                notes.push(format!(
+                    "`{}` is handled by `{handler}` ({}){calls}, which publishes `{}` ({})",
+                    hop.event,
+                    subscribe.location,
+                    publish.key,
+                    publish.location
+                ));
             }
             Some(Finding {
                 lint: &LINT,
@@ -73,6 +94,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 primary: model.sites[first_flow.subscribe].location.clone(),
                 primary_label: format!("`{}` is handled here", first.event),
                 secondary,
+                notes,
             })
         })
         .collect()

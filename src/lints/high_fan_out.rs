@@ -54,6 +54,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 help: "split the event, or raise `[analysis] fan_out_threshold`".to_owned(),
                 primary: model.sites[*first].location.clone(),
                 primary_label: "subscribed here".to_owned(),
+                notes: Vec::new(),
                 secondary: rest
                     .iter()
                     .map(|&i| Label {

@@ -89,6 +89,7 @@ pub fn check(model: &Model, _graph: &EventGraph) -> Vec<Finding> {
                 } else {
                     format!("`{}` starts here", contract.name)
                 },
+                notes: Vec::new(),
                 secondary: Vec::new(),
             });
         }

@@ -119,6 +119,8 @@ pub struct Finding {
     /// What the primary label says ("published here").
     pub primary_label: String,
     pub secondary: Vec<Label>,
+    /// Lines that explain the finding further (a loop's hops), shown after the help.
+    pub notes: Vec<String>,
 }
 
 impl Finding {

@@ -44,6 +44,7 @@ pub fn check(model: &Model, _graph: &EventGraph) -> Vec<Finding> {
             help: "fix the file, or exclude it with `[analysis] exclude` in choreo.toml".to_owned(),
             primary: failure.location.clone(),
             primary_label: "here".to_owned(),
+            notes: Vec::new(),
             secondary: Vec::new(),
         })
         .collect()

@@ -79,6 +79,7 @@ pub fn check(model: &Model, _graph: &EventGraph) -> Vec<Finding> {
                 ),
                 primary: site.location.clone(),
                 primary_label: "published here".to_owned(),
+                notes: Vec::new(),
                 secondary: Vec::new(),
             })
         })

@@ -47,6 +47,7 @@ pub fn check(model: &Model, _graph: &EventGraph) -> Vec<Finding> {
                 help: "pass a closure or a path to a function of the analyzed tree".to_owned(),
                 primary: site.location.clone(),
                 primary_label: "subscribed here".to_owned(),
+                notes: Vec::new(),
                 secondary: Vec::new(),
             }
         })

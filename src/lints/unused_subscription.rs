@@ -58,6 +58,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 },
                 primary: model.sites[*first].location.clone(),
                 primary_label: "subscribed here".to_owned(),
+                notes: Vec::new(),
                 secondary: rest
                     .iter()
                     .map(|&i| Label {

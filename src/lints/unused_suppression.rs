@@ -86,6 +86,7 @@ pub fn apply(model: &Model, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Findin
                 help,
                 primary: suppression.location.clone(),
                 primary_label: "this suppression".to_owned(),
+                notes: Vec::new(),
                 secondary: Vec::new(),
             });
         }

@@ -28,6 +28,9 @@ impl Default for Style {
     }
 }
 
+/// Related places within this many lines of the primary one are drawn in its snippet.
+const NEAR_LINES: u32 = 6;
+
 /// Renders every finding as a diagnostic, reading sources from `root`.
 pub fn diagnostics(report: &Report, root: &Path, style: Style) -> String {
     let theme = if style.color {
@@ -143,7 +146,11 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
         }
     }
     for related in &finding.related {
-        let span = (related.file == finding.file)
+        // Far-away places would stretch the snippet over the lines between; they become
+        // notes instead.
+        let near =
+            related.file == finding.file && related.line.abs_diff(finding.line) <= NEAR_LINES;
+        let span = near
             .then(|| source.and_then(|text| span_at(text, related.line, related.column)))
             .flatten();
         match span {
@@ -158,6 +165,16 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
         }
     }
     let mut help = finding.help.clone();
+    for note in &finding.notes {
+        help.push_str("\nnote: ");
+        help.push_str(note);
+    }
+    // Notes already walk through the far places of findings that have them.
+    let elsewhere = if finding.notes.is_empty() {
+        elsewhere
+    } else {
+        Vec::new()
+    };
     for line in elsewhere {
         help.push_str("\nnote: ");
         help.push_str(&line);

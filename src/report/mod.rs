@@ -170,6 +170,9 @@ pub struct Finding {
     /// The component at the finding's place, for baseline fingerprints.
     #[serde(skip)]
     pub component: Option<String>,
+    /// Further explanation (a loop's hops); for renderers, not part of the wire format.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +284,7 @@ pub fn build_report(
                     })
                     .collect(),
                 component: component_at(model, &finding.primary),
+                notes: finding.notes.clone(),
             }
         })
         .collect();
