@@ -435,16 +435,37 @@ fn replay_refuses_a_trail_that_does_not_verify() {
 }
 
 #[test]
-fn a_trail_broken_before_its_end_is_not_reopened() {
+fn a_trail_whose_last_complete_record_is_damaged_is_not_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    busy_session(&path);
+    let mut ls = lines(&path);
+    let n = ls.len();
+    ls.swap(n - 2, n - 1);
+    write_lines(&path, &ls);
+    let err = Bus::builder()
+        .audit_trail(&path, FsyncPolicy::Never)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains(&format!("line {n}")), "{err}");
+    ls[n - 1] = ls[n - 1].replacen('1', "2", 1);
+    write_lines(&path, &ls);
+    assert!(Bus::builder()
+        .audit_trail(&path, FsyncPolicy::Never)
+        .build()
+        .is_err());
+}
+
+#[test]
+fn reopening_does_not_hide_an_earlier_break() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.jsonl");
     busy_session(&path);
     let mut ls = lines(&path);
     ls.swap(2, 3);
     write_lines(&path, &ls);
-    let err = Bus::builder()
-        .audit_trail(&path, FsyncPolicy::Never)
-        .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("line 3"), "{err}");
+    // Reopening checks only the end of the trail (in time independent of its length)...
+    busy_session(&path);
+    // ...and the earlier break is still reported by verify.
+    assert_eq!(verify(&path).unwrap_err().line(), Some(3));
 }

@@ -297,11 +297,7 @@ fn open_recovered(path: &Path) -> Result<(File, Recovery), AuditError> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(|e| io_err(path, e))?;
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let mut last_seq = 0;
-    let scan = scan(&bytes[..complete], |r| {
-        last_seq = last_seq.max(r.seq.unwrap_or(0));
-    })
-    .map_err(|broken| AuditError::Broken {
+    let tail = check_tail(&bytes[..complete]).map_err(|broken| AuditError::Broken {
         path: path.to_owned(),
         broken,
     })?;
@@ -315,10 +311,10 @@ fn open_recovered(path: &Path) -> Result<(File, Recovery), AuditError> {
     Ok((
         file,
         Recovery {
-            records: scan.records,
+            records: tail.records,
             truncated_bytes: truncated,
-            last_seq,
-            head: scan.head,
+            last_seq: tail.last_seq,
+            head: tail.head,
         },
     ))
 }
@@ -326,6 +322,53 @@ fn open_recovered(path: &Path) -> Result<(File, Recovery), AuditError> {
 struct Scan {
     records: u64,
     head: String,
+}
+
+struct Tail {
+    records: u64,
+    head: String,
+    last_seq: u64,
+}
+
+/// What reopening needs from the complete lines, in time independent of the trail's length:
+/// the last record must be well formed and chain to the one before it (so we never extend a
+/// damaged end), and the last `published` record gives the sequence number to continue from.
+/// A break further back is left for [`verify`] to report; appending does not hide it.
+fn check_tail(complete: &[u8]) -> Result<Tail, BrokenLink> {
+    let records = complete.iter().filter(|&&b| b == b'\n').count();
+    let mut lines = complete
+        .strip_suffix(b"\n")
+        .unwrap_or(complete)
+        .rsplit(|&b| b == b'\n')
+        .filter(|_| !complete.is_empty());
+    let Some(last) = lines.next() else {
+        return Ok(Tail {
+            records: 0,
+            head: GENESIS.to_owned(),
+            last_seq: 0,
+        });
+    };
+    let broken =
+        |line: usize, (kind, detail): (BreakKind, String)| BrokenLink { line, kind, detail };
+    let last_rec = parse_line(last).map_err(|e| broken(records, e))?;
+    let published = |r: &Record| (r.outcome == Outcome::Published).then_some(r.seq).flatten();
+    let mut last_seq = published(&last_rec);
+    for (back, line) in lines.enumerate() {
+        if back == 0 && last_rec.prev != hex(&Sha256::digest(line)) {
+            let detail = "last record does not chain to the line before it".to_owned();
+            return Err(broken(records, (BreakKind::Tampering, detail)));
+        }
+        if last_seq.is_some() {
+            break;
+        }
+        let rec = parse_line(line).map_err(|e| broken(records - 1 - back, e))?;
+        last_seq = published(&rec);
+    }
+    Ok(Tail {
+        records: records as u64,
+        head: hex(&Sha256::digest(last)),
+        last_seq: last_seq.unwrap_or(0),
+    })
 }
 
 /// Walks the lines of `bytes`, checking each record's own hash and its link to the line
@@ -362,6 +405,18 @@ fn scan(bytes: &[u8], mut each: impl FnMut(Record)) -> Result<Scan, BrokenLink> 
 }
 
 fn check_line(line: &[u8], prev: &str) -> Result<Record, (BreakKind, String)> {
+    let record = parse_line(line)?;
+    if record.prev != prev {
+        return Err((
+            BreakKind::Tampering,
+            "record does not chain to the line before it (edited, moved, inserted, or a record before it was removed)".into(),
+        ));
+    }
+    Ok(record)
+}
+
+/// Parses one line and checks it against its own hash.
+fn parse_line(line: &[u8]) -> Result<Record, (BreakKind, String)> {
     let corrupt = |d: String| (BreakKind::Corruption, d);
     if line.len() < HASH_SUFFIX_LEN || !line.ends_with(b"\"}") {
         return Err(corrupt("not a complete audit record".into()));
@@ -376,12 +431,6 @@ fn check_line(line: &[u8], prev: &str) -> Result<Record, (BreakKind, String)> {
     if record.hash != own {
         return Err(corrupt(
             "record bytes do not match the record's own hash".into(),
-        ));
-    }
-    if record.prev != prev {
-        return Err((
-            BreakKind::Tampering,
-            "record does not chain to the line before it (edited, moved, inserted, or a record before it was removed)".into(),
         ));
     }
     Ok(record)
