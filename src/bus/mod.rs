@@ -23,7 +23,9 @@
 //!   lock, which is what keeps the trail in sequence order. Handler lists are `Arc`'d slices
 //!   replaced on (un)subscribe, so a dispatch works on a snapshot.
 //! - **Bounded memory.** A full queue refuses the publish with [`PublishError::QueueFull`];
-//!   nothing is ever dropped silently (storm drops are recorded as `dropped`).
+//!   nothing is ever dropped silently (storm drops are recorded as `dropped`). An outside
+//!   publisher can retry after [`Bus::run_until_idle`]; a handler must not wait for space,
+//!   since only the draining thread, which is running that handler, can make any.
 //!
 //! # Failure handling
 //!
