@@ -5,11 +5,12 @@ use std::fmt;
 
 /// One event: a type key, a JSON payload and an id.
 ///
-/// The bus fills in `seq` when it accepts the event; an empty `id` is replaced by `e<seq>` so
-/// that every record in the audit trail names its event.
+/// The bus fills in `seq` when it accepts the event. An event published without an id keeps
+/// an empty `id` (so publishing allocates nothing for it); the audit trail and the dead-letter
+/// list name it `e<seq>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// Caller-chosen identifier; empty means "let the bus assign one".
+    /// Caller-chosen identifier; empty means "identify it by its sequence number".
     pub id: String,
     /// The event type key that subscriptions match exactly.
     pub event_type: String,
@@ -19,7 +20,7 @@ pub struct Event {
 }
 
 impl Event {
-    /// An event without an id; the bus assigns `e<seq>` on publish.
+    /// An event without an id (recorded as `e<seq>`).
     pub fn new(event_type: impl Into<String>, payload: Value) -> Self {
         Event {
             id: String::new(),

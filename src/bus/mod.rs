@@ -67,6 +67,7 @@ mod event;
 mod replay;
 mod stats;
 mod storm;
+mod types;
 
 pub use audit::{verify, verify_anchored, FsyncPolicy, Outcome, Record};
 pub use breaker::{BreakerPolicy, BreakerState};
@@ -78,6 +79,7 @@ pub use replay::{replay, replay_simulated, Handlers, ReplayError, ReplayReport};
 pub use stats::{DeadLetter, HandlerStats, Stats, TypeStats};
 
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -89,6 +91,7 @@ use std::time::Duration;
 use audit::{AuditWriter, RecordOut};
 use breaker::{Admit, Breaker};
 use storm::StormWindow;
+use types::{FxBuildHasher, TypeTable};
 
 /// The type of a handler: it gets the event and the bus (to publish further events).
 pub type HandlerFn = dyn Fn(&Event, &Bus) -> Result<(), HandlerError> + Send + Sync;
@@ -113,7 +116,7 @@ struct Config {
     breaker: BreakerPolicy,
     queue_capacity: usize,
     dead_letter_capacity: usize,
-    contracts: HashMap<String, Vec<Contract>>,
+    contracts: HashMap<String, Vec<Contract>, FxBuildHasher>,
 }
 
 impl Config {
@@ -141,8 +144,8 @@ impl Config {
 }
 
 struct State {
-    types: HashMap<String, TypeState>,
-    queue: VecDeque<Event>,
+    types: TypeTable<TypeState>,
+    queue: VecDeque<Queued>,
     queue_peak: usize,
     next_seq: u64,
     next_sub: u64,
@@ -158,6 +161,12 @@ struct State {
     capture: Option<Vec<Record>>,
     // Reused per dispatch so that dispatching allocates nothing in the common case.
     scratch: Vec<HandlerResult>,
+}
+
+/// A queued event with its type's index in the type table.
+struct Queued {
+    event: Event,
+    ty: usize,
 }
 
 #[derive(Default)]
@@ -246,7 +255,7 @@ impl Default for BusBuilder {
                 breaker: BreakerPolicy::Manual,
                 queue_capacity: 65_536,
                 dead_letter_capacity: 1_024,
-                contracts: HashMap::new(),
+                contracts: HashMap::default(),
             },
             clock: Clock::system(),
             audit: None,
@@ -349,7 +358,7 @@ impl BusBuilder {
                 config: self.config,
                 clock: self.clock,
                 state: Mutex::new(State {
-                    types: HashMap::new(),
+                    types: TypeTable::new(),
                     queue: VecDeque::new(),
                     queue_peak: 0,
                     next_seq,
@@ -451,7 +460,7 @@ impl Bus {
         };
         let now = self.now_ns();
         let st = &mut *st;
-        let ts = st.types.entry(event_type.clone()).or_default();
+        let (_, ts) = st.types.intern(&event_type);
         let mut subs: Vec<Subscriber> = ts.subs.iter().cloned().collect();
         let name = Arc::clone(&sub.name);
         subs.push(sub);
@@ -476,7 +485,7 @@ impl Bus {
                 let mut subs: Vec<Subscriber> = ts.subs.iter().cloned().collect();
                 let removed = subs.remove(pos);
                 ts.subs = subs.into();
-                found = Some((event_type.clone(), removed.name));
+                found = Some((event_type.to_owned(), removed.name));
                 break;
             }
         }
@@ -511,6 +520,19 @@ impl Bus {
             seq,
             status: Status::Dispatched(summary),
         })
+    }
+
+    /// Whether a publish of `event` would be admitted now (contract, breaker, storm window,
+    /// queue space), without publishing or recording anything: a dry run.
+    pub fn check_admission(&self, event: &Event) -> Result<(), PublishError> {
+        let st = self.lock();
+        if let Some(msg) = &st.audit_failed {
+            return Err(AuditError::Failed(msg.clone()).into());
+        }
+        let default = TypeState::default();
+        let ts = st.types.get(&event.event_type).unwrap_or(&default);
+        self.check(ts, st.queue.len(), event, self.now_ns())
+            .map(drop)
     }
 
     /// Dispatches queued events until the queue is empty; returns how many were dispatched.
@@ -596,52 +618,44 @@ impl Bus {
         if let Some(msg) = &st.audit_failed {
             return Err(AuditError::Failed(msg.clone()).into());
         }
-        let now = self.now_ns();
         let cfg = &self.inner.config;
-        let publisher = ctx.and_then(|c| {
-            st.current
-                .as_ref()
-                .and_then(|subs| subs.get(c.sub))
-                .map(|s| Arc::clone(&s.name))
-        });
-        let parent = ctx.map(|c| c.seq);
-        if !st.types.contains_key(&event.event_type) {
-            st.types
-                .insert(event.event_type.clone(), TypeState::default());
-        }
-        let refusal = self.check(st, &event, now);
-        let ts = match st.types.get_mut(&event.event_type) {
-            Some(ts) => ts,
-            None => unreachable_type(),
+        let recording = st.recording();
+        let queue_len = st.queue.len();
+        let (ty, ts) = st.types.intern(&event.event_type);
+        // The clock is read only when something needs the time: a storm window, an open
+        // breaker's cool-down, or a record.
+        let now = if cfg.storm.is_some() || recording || ts.breaker.state() != BreakerState::Closed
+        {
+            self.now_ns()
+        } else {
+            0
         };
-        let trial = match refusal {
+        let admitted = self.check(ts, queue_len, &event, now);
+        let trial = match admitted {
             Ok(trial) => trial,
             Err(err) => {
-                match &err {
-                    PublishError::CircuitOpen { .. } => ts.counts.refused_circuit += 1,
-                    PublishError::StormDetected { .. } => ts.counts.refused_storm += 1,
-                    PublishError::ContractViolation { .. } => ts.counts.refused_contract += 1,
-                    PublishError::QueueFull { .. } => ts.counts.refused_queue_full += 1,
-                    PublishError::Audit(_) => {}
+                ts.counts.refused(&err);
+                if recording {
+                    let publisher = publisher_name(st, ctx);
+                    let detail = err.to_string();
+                    st.write(
+                        &RecordOut {
+                            seq: None,
+                            parent: ctx.map(|c| c.seq),
+                            id: &event.id,
+                            event_type: &event.event_type,
+                            outcome: Outcome::Refused,
+                            handler: publisher.as_deref(),
+                            detail: Some(&detail),
+                            at_ns: now,
+                            payload: &event.payload,
+                            prev: "",
+                        },
+                        now,
+                    )?;
                 }
-                let detail = err.to_string();
-                st.write(
-                    &RecordOut {
-                        seq: None,
-                        parent,
-                        id: &event.id,
-                        event_type: &event.event_type,
-                        outcome: Outcome::Refused,
-                        handler: publisher.as_deref(),
-                        detail: Some(&detail),
-                        at_ns: now,
-                        payload: &event.payload,
-                        prev: "",
-                    },
-                    now,
-                )?;
                 if matches!(err, PublishError::StormDetected { .. }) {
-                    st.drop_queued(&event.event_type, now)?;
+                    st.drop_queued(ty, now)?;
                 }
                 return Err(err);
             }
@@ -649,9 +663,6 @@ impl Bus {
         let seq = st.next_seq;
         st.next_seq += 1;
         event.seq = seq;
-        if event.id.is_empty() {
-            event.id = format!("e{seq}");
-        }
         if let Some((threshold, _)) = cfg.storm {
             ts.storm.record(now, threshold);
         }
@@ -659,32 +670,43 @@ impl Bus {
             ts.breaker.start_trial(seq);
         }
         ts.counts.published += 1;
-        st.write(
-            &RecordOut {
-                seq: Some(seq),
-                parent,
-                id: &event.id,
-                event_type: &event.event_type,
-                outcome: Outcome::Published,
-                handler: publisher.as_deref(),
-                detail: None,
-                at_ns: now,
-                payload: &event.payload,
-                prev: "",
-            },
-            now,
-        )?;
-        st.queue.push_back(event);
+        if recording {
+            let publisher = publisher_name(st, ctx);
+            let id = display_id(&event);
+            st.write(
+                &RecordOut {
+                    seq: Some(seq),
+                    parent: ctx.map(|c| c.seq),
+                    id: &id,
+                    event_type: &event.event_type,
+                    outcome: Outcome::Published,
+                    handler: publisher.as_deref(),
+                    detail: None,
+                    at_ns: now,
+                    payload: &event.payload,
+                    prev: "",
+                },
+                now,
+            )?;
+        }
+        st.queue.push_back(Queued { event, ty });
         st.queue_peak = st.queue_peak.max(st.queue.len());
         Ok(seq)
     }
 
     /// The admission checks, in order: contract, breaker, storm, queue capacity. Returns
     /// whether the event would be the breaker's half-open trial.
-    fn check(&self, st: &State, event: &Event, now: u64) -> Result<bool, PublishError> {
+    #[inline]
+    fn check(
+        &self,
+        ts: &TypeState,
+        queue_len: usize,
+        event: &Event,
+        now: u64,
+    ) -> Result<bool, PublishError> {
         let cfg = &self.inner.config;
-        if let Some(contracts) = cfg.contracts.get(&event.event_type) {
-            for c in contracts {
+        if !cfg.contracts.is_empty() {
+            for c in cfg.contracts.get(&event.event_type).into_iter().flatten() {
                 c.check(&event.payload)
                     .map_err(|violation| PublishError::ContractViolation {
                         event_type: event.event_type.clone(),
@@ -692,9 +714,6 @@ impl Bus {
                     })?;
             }
         }
-        let Some(ts) = st.types.get(&event.event_type) else {
-            return Ok(false);
-        };
         let trial = match ts.breaker.admit(now, cfg.breaker) {
             Admit::Pass => false,
             Admit::Trial => true,
@@ -716,7 +735,7 @@ impl Bus {
                 });
             }
         }
-        if st.queue.len() >= cfg.queue_capacity {
+        if queue_len >= cfg.queue_capacity {
             return Err(PublishError::QueueFull {
                 capacity: cfg.queue_capacity,
             });
@@ -737,29 +756,27 @@ impl Bus {
         let mut summary = DispatchSummary::default();
         let mut results = std::mem::take(&mut st.scratch);
         let mut result = Ok(());
+        let now = || self.now_ns();
         while (summary.dispatched as usize) < limit {
             if let Some(msg) = &st.audit_failed {
                 result = Err(AuditError::Failed(msg.clone()));
                 break;
             }
-            let Some(event) = st.queue.pop_front() else {
+            let Some(Queued { event, ty }) = st.queue.pop_front() else {
                 break;
             };
             summary.dispatched += 1;
             st.last_dispatched = event.seq;
             let subs = st
                 .types
-                .get(&event.event_type)
+                .at(ty)
                 .map(|t| Arc::clone(&t.subs))
                 .unwrap_or_default();
             let is_own = own == Some(event.seq);
             if subs.is_empty() {
-                if is_own {
-                    summary.dead_letter = true;
-                }
-                let now = self.now_ns();
-                if let Err(e) = st.dead_letter(&event, now, self.inner.config.dead_letter_capacity)
-                {
+                summary.dead_letter |= is_own;
+                let keep = self.inner.config.dead_letter_capacity;
+                if let Err(e) = st.dead_letter(&event, ty, keep, &now) {
                     result = Err(e);
                     break;
                 }
@@ -785,15 +802,14 @@ impl Bus {
                     }
                 }
             }
-            let now = self.now_ns();
-            if let Err(e) = st.account(&event, &subs, &results, now) {
+            if let Err(e) = st.account(&event, ty, &subs, &results, &now) {
                 result = Err(e);
                 break;
             }
         }
         if let Some(own) = own {
             // Our own event was dropped by a storm refusal while queued behind others.
-            if own > st.last_dispatched && !st.queue.iter().any(|e| e.seq == own) {
+            if own > st.last_dispatched && !st.queue.iter().any(|q| q.event.seq == own) {
                 summary.dropped = true;
             }
         }
@@ -806,36 +822,41 @@ impl Bus {
 
     fn run_handlers(&self, event: &Event, subs: &[Subscriber], results: &mut Vec<HandlerResult>) {
         let max = self.inner.config.max_handler_failures;
+        let saved = CURRENT.with(Cell::get);
         for (i, sub) in subs.iter().enumerate() {
+            // Only the draining thread (one at a time) writes these counters, so plain loads
+            // and stores suffice; they are atomics only so that `stats` can read them.
             let h = &sub.health;
-            if h.consecutive.load(Ordering::Relaxed) >= max {
-                h.skips.fetch_add(1, Ordering::Relaxed);
+            let consecutive = h.consecutive.load(Ordering::Relaxed);
+            if consecutive >= max {
+                bump(&h.skips);
                 results.push(HandlerResult::Skipped);
                 continue;
             }
-            let saved = CURRENT.with(|c| {
-                c.replace(Some(Ctx {
+            CURRENT.with(|c| {
+                c.set(Some(Ctx {
                     bus: self.addr(),
                     seq: event.seq,
                     sub: i,
                 }))
             });
-            let outcome = catch_unwind(AssertUnwindSafe(|| (sub.handler)(event, self)));
-            CURRENT.with(|c| c.set(saved));
-            let r = match outcome {
+            let r = match catch_unwind(AssertUnwindSafe(|| (sub.handler)(event, self))) {
                 Ok(Ok(())) => HandlerResult::Delivered,
                 Ok(Err(e)) => HandlerResult::Failed(e.message().to_owned()),
                 Err(panic) => HandlerResult::Panicked(panic_message(panic.as_ref())),
             };
             if matches!(r, HandlerResult::Delivered) {
-                h.delivered.fetch_add(1, Ordering::Relaxed);
-                h.consecutive.store(0, Ordering::Relaxed);
+                bump(&h.delivered);
+                if consecutive != 0 {
+                    h.consecutive.store(0, Ordering::Relaxed);
+                }
             } else {
-                h.failures.fetch_add(1, Ordering::Relaxed);
-                h.consecutive.fetch_add(1, Ordering::Relaxed);
+                bump(&h.failures);
+                h.consecutive.store(consecutive + 1, Ordering::Relaxed);
             }
             results.push(r);
         }
+        CURRENT.with(|c| c.set(saved));
     }
 
     /// Replay hooks: enqueue without draining, and dispatch one event at a time.
@@ -850,7 +871,48 @@ impl Bus {
     }
 }
 
+/// A single-writer counter increment: cheaper than `fetch_add` on the dispatch path.
+#[inline]
+fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
+/// The name of the handler running `ctx`, for the `handler` field of a nested publish.
+fn publisher_name(st: &State, ctx: Option<Ctx>) -> Option<Arc<str>> {
+    let c = ctx?;
+    st.current
+        .as_ref()
+        .and_then(|subs| subs.get(c.sub))
+        .map(|s| Arc::clone(&s.name))
+}
+
+/// An event's id as records show it: its own, or `e<seq>` when it has none.
+fn display_id(event: &Event) -> Cow<'_, str> {
+    if event.id.is_empty() {
+        Cow::Owned(format!("e{}", event.seq))
+    } else {
+        Cow::Borrowed(&event.id)
+    }
+}
+
+impl TypeCounts {
+    fn refused(&mut self, err: &PublishError) {
+        match err {
+            PublishError::CircuitOpen { .. } => self.refused_circuit += 1,
+            PublishError::StormDetected { .. } => self.refused_storm += 1,
+            PublishError::ContractViolation { .. } => self.refused_contract += 1,
+            PublishError::QueueFull { .. } => self.refused_queue_full += 1,
+            PublishError::Audit(_) => {}
+        }
+    }
+}
+
 impl State {
+    /// Whether records are being produced (to a trail or a replay capture).
+    fn recording(&self) -> bool {
+        self.audit.is_some() || self.capture.is_some()
+    }
+
     fn write(&mut self, rec: &RecordOut<'_>, now: u64) -> Result<(), AuditError> {
         if let Some(cap) = self.capture.as_mut() {
             cap.push(Record {
@@ -877,23 +939,34 @@ impl State {
         res
     }
 
-    fn dead_letter(&mut self, event: &Event, now: u64, keep: usize) -> Result<(), AuditError> {
-        if let Some(ts) = self.types.get_mut(&event.event_type) {
+    fn dead_letter(
+        &mut self,
+        event: &Event,
+        ty: usize,
+        keep: usize,
+        now: &dyn Fn() -> u64,
+    ) -> Result<(), AuditError> {
+        if let Some(ts) = self.types.at_mut(ty) {
             ts.counts.dead_lettered += 1;
         }
         self.dead_letters_total += 1;
+        let id = display_id(event);
         if keep > 0 {
             if self.dead_letters.len() >= keep {
                 self.dead_letters.pop_front();
             }
             self.dead_letters.push_back(DeadLetter {
                 seq: event.seq,
-                id: event.id.clone(),
+                id: id.to_string(),
                 event_type: event.event_type.clone(),
             });
         }
+        if !self.recording() {
+            return Ok(());
+        }
+        let now = now();
         self.write(
-            &event_record(event, Outcome::DeadLetter, None, None, now),
+            &event_record(event, &id, Outcome::DeadLetter, None, None, now),
             now,
         )
     }
@@ -901,11 +974,13 @@ impl State {
     fn account(
         &mut self,
         event: &Event,
+        ty: usize,
         subs: &[Subscriber],
         results: &[HandlerResult],
-        now: u64,
+        now: &dyn Fn() -> u64,
     ) -> Result<(), AuditError> {
-        let Some(ts) = self.types.get_mut(&event.event_type) else {
+        let recording = self.recording();
+        let Some(ts) = self.types.at_mut(ty) else {
             return Ok(());
         };
         let mut failures = 0;
@@ -921,37 +996,43 @@ impl State {
         }
         // "At least half of the type's handlers failed on this event" opens the breaker.
         let tripped = failures > 0 && failures * 2 >= subs.len();
-        ts.breaker.record(event.seq, tripped, now);
-        if self.audit.is_none() && self.capture.is_none() {
+        let t = if tripped || recording { now() } else { 0 };
+        ts.breaker.record(event.seq, tripped, t);
+        if !recording {
             return Ok(());
         }
+        let id = display_id(event);
         for (sub, r) in subs.iter().zip(results) {
             let (outcome, detail) = r.outcome();
             self.write(
-                &event_record(event, outcome, Some(&sub.name), detail, now),
-                now,
+                &event_record(event, &id, outcome, Some(&sub.name), detail, t),
+                t,
             )?;
         }
         Ok(())
     }
 
-    /// Storm response: drops the queued events of `event_type`, recording each.
-    fn drop_queued(&mut self, event_type: &str, now: u64) -> Result<(), AuditError> {
-        if !self.queue.iter().any(|e| e.event_type == event_type) {
+    /// Storm response: drops the queued events of type `ty`, recording each.
+    fn drop_queued(&mut self, ty: usize, now: u64) -> Result<(), AuditError> {
+        if !self.queue.iter().any(|q| q.ty == ty) {
             return Ok(());
         }
-        let (dropped, kept): (VecDeque<Event>, VecDeque<Event>) = std::mem::take(&mut self.queue)
+        let (dropped, kept): (VecDeque<Queued>, VecDeque<Queued>) = std::mem::take(&mut self.queue)
             .into_iter()
-            .partition(|e| e.event_type == event_type);
+            .partition(|q| q.ty == ty);
         self.queue = kept;
-        if let Some(ts) = self.types.get_mut(event_type) {
+        if let Some(ts) = self.types.at_mut(ty) {
             ts.counts.dropped += dropped.len() as u64;
-            for e in &dropped {
-                ts.breaker.dropped(e.seq, now);
+            for q in &dropped {
+                ts.breaker.dropped(q.event.seq, now);
             }
         }
-        for e in &dropped {
-            self.write(&event_record(e, Outcome::Dropped, None, None, now), now)?;
+        for q in &dropped {
+            let id = display_id(&q.event);
+            self.write(
+                &event_record(&q.event, &id, Outcome::Dropped, None, None, now),
+                now,
+            )?;
         }
         Ok(())
     }
@@ -959,6 +1040,7 @@ impl State {
 
 fn event_record<'a>(
     event: &'a Event,
+    id: &'a str,
     outcome: Outcome,
     handler: Option<&'a str>,
     detail: Option<&'a str>,
@@ -967,7 +1049,7 @@ fn event_record<'a>(
     RecordOut {
         seq: Some(event.seq),
         parent: None,
-        id: &event.id,
+        id,
         event_type: &event.event_type,
         outcome,
         handler,
@@ -1006,10 +1088,4 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     } else {
         "non-string panic payload".to_owned()
     }
-}
-
-// The type entry is inserted just before it is looked up, under the same lock.
-#[cold]
-fn unreachable_type() -> ! {
-    unreachable!("event type entry inserted under the same lock")
 }

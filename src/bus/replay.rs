@@ -330,7 +330,7 @@ fn catch_up(
             if st.last_dispatched >= seq {
                 return Ok(());
             }
-            st.queue.front().map(|e| e.seq)
+            st.queue.front().map(|q| q.event.seq)
         };
         let Some(next) = next else { return Ok(()) };
         let (first, last) = times.get(&next).copied().unwrap_or_default();

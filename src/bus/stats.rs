@@ -96,7 +96,7 @@ impl Bus {
         let st = self.lock();
         let mut types = BTreeMap::new();
         let mut handlers = Vec::new();
-        for (name, ts) in &st.types {
+        for (name, ts) in st.types.iter() {
             let c = &ts.counts;
             let refused = BTreeMap::from([
                 ("circuit_open", c.refused_circuit),
@@ -105,7 +105,7 @@ impl Bus {
                 ("storm", c.refused_storm),
             ]);
             types.insert(
-                name.clone(),
+                name.to_owned(),
                 TypeStats {
                     published: c.published,
                     delivered: c.delivered,
@@ -122,7 +122,7 @@ impl Bus {
                 let consecutive = s.health.consecutive.load(Ordering::Relaxed);
                 handlers.push(HandlerStats {
                     id: s.id,
-                    event_type: name.clone(),
+                    event_type: name.to_owned(),
                     handler: s.name.to_string(),
                     delivered: s.health.delivered.load(Ordering::Relaxed),
                     failures: s.health.failures.load(Ordering::Relaxed),
