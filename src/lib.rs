@@ -7,6 +7,7 @@
 //! reader). [`analyze`] runs it end to end.
 
 pub mod baseline;
+pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod discover;
