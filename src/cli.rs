@@ -46,6 +46,8 @@ struct Cli {
 enum Command {
     /// Analyze a tree of Rust sources, write the JSON report and gate on its findings.
     Analyze(Box<AnalyzeArgs>),
+    /// Draw the event-flow graph: components, events, publish/subscribe and loop edges.
+    Graph(GraphArgs),
     /// Write a starter choreo.toml, with presets detected from Cargo.toml.
     Init {
         /// The directory to write `choreo.toml` in.
@@ -72,6 +74,32 @@ enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart in a Markdown fence (renders on GitHub, e.g. in a job summary).
+    Mermaid,
+    /// A standalone SVG, laid out without Graphviz.
+    Svg,
+}
+
+#[derive(Debug, clap::Args)]
+struct GraphArgs {
+    /// A directory or a single `.rs` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The config file; default: `PATH/choreo.toml` if present.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The drawing's format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+    /// Where to write it; default: stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -147,6 +175,7 @@ where
         }
         Command::Explain { lint } => explain(lint.as_deref()),
         Command::Init { path, force } => init(&path, force),
+        Command::Graph(args) => graph(&args),
     }
 }
 
@@ -331,6 +360,25 @@ fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
     crate::report::write_atomically(path, text)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write the {what} to `{}`", path.display()))
+}
+
+fn graph(args: &GraphArgs) -> miette::Result<Status> {
+    let config = Config::discover(&args.path, args.config.as_deref())?;
+    let analysis = crate::analyze(&args.path, &config, &config.levels, None)?;
+    let report = &analysis.report;
+    let text = match args.format {
+        GraphFormat::Dot => render::dot::render(report),
+        GraphFormat::Mermaid => render::mermaid::markdown(report),
+        GraphFormat::Svg => render::svg::render(report),
+    };
+    match &args.output {
+        Some(path) => write_file(path, &text, "graph")?,
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .into_diagnostic()?,
+    }
+    // Drawing is not a gate: the graph is written whatever the findings.
+    Ok(Status::Clean)
 }
 
 fn init(dir: &Path, force: bool) -> miette::Result<Status> {

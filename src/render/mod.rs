@@ -1,9 +1,12 @@
 //! Renderers: each turns a `Report` into bytes for one audience. Only this module writes
 //! output formats; nothing here decides exit codes.
 
+pub mod dot;
 pub mod github;
 pub mod human;
+pub mod mermaid;
 pub mod sarif;
+pub mod svg;
 
 use crate::report::Report;
 

@@ -409,6 +409,15 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    // A temporary file is private (0600); the report is an ordinary file, readable like
+    // the one it replaces.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     temp.write_all(text.as_bytes())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|error| error.error)?;

@@ -1,0 +1,52 @@
+//! `choreo graph`: the event-flow picture in each format, to stdout or a file.
+
+use assert_cmd::Command;
+
+fn graph(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("choreo")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("graph")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_format_draws_the_sample() {
+    let dot = graph(&["fixtures/choreography", "--format", "dot"]);
+    assert_eq!(dot.status.code(), Some(0), "drawing is not a gate");
+    let dot = String::from_utf8(dot.stdout).unwrap();
+    assert!(dot.starts_with("digraph"), "{dot}");
+    assert!(dot.contains("contradiction.detected"));
+
+    let mermaid = String::from_utf8(graph(&["fixtures/choreography"]).stdout).unwrap();
+    assert!(
+        mermaid.contains("```mermaid\nflowchart LR"),
+        "mermaid in a fence is the default"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("flow.svg");
+    let svg = graph(&[
+        "fixtures/choreography",
+        "--format",
+        "svg",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(svg.status.code(), Some(0));
+    assert!(svg.stdout.is_empty(), "with -o nothing goes to stdout");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.starts_with("<svg") || text.starts_with("<?xml"),
+        "{}",
+        &text[..40]
+    );
+    assert!(text.contains("ContradictionDetectorV2"));
+}
+
+#[test]
+fn a_missing_path_is_a_run_failure() {
+    assert_eq!(graph(&["no/such/dir"]).status.code(), Some(2));
+}
