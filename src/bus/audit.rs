@@ -585,28 +585,31 @@ impl AuditWriter {
     }
 }
 
+/// A disk whose writes succeed and whose fsync fails, for tests of the fatal-error path.
+#[cfg(test)]
+pub(crate) struct FailingSync;
+
+#[cfg(test)]
+impl Write for FailingSync {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Sink for FailingSync {
+    fn sync(&mut self) -> io::Result<()> {
+        Err(io::Error::other("disk on fire"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    struct FailingSync(Vec<u8>);
-
-    impl Write for FailingSync {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Sink for FailingSync {
-        fn sync(&mut self) -> io::Result<()> {
-            Err(io::Error::other("disk on fire"))
-        }
-    }
 
     fn rec(payload: &Value) -> RecordOut<'_> {
         RecordOut {
@@ -627,7 +630,7 @@ mod tests {
     fn an_fsync_error_is_fatal_and_never_retried() {
         let mut w = AuditWriter::with_sink(
             Path::new("mem"),
-            Box::new(FailingSync(Vec::new())),
+            Box::new(FailingSync),
             FsyncPolicy::Always,
             GENESIS.into(),
         );
