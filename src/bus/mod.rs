@@ -78,6 +78,52 @@ pub use event::{DispatchSummary, Event, HandlerError, Receipt, Status, Subscript
 pub use replay::{replay, replay_simulated, Handlers, ReplayError, ReplayReport};
 pub use stats::{DeadLetter, HandlerStats, Stats, TypeStats};
 
+/// Hooks for `benches/bus.rs` to time internals alone; not part of the API.
+#[doc(hidden)]
+pub mod bench_support {
+    use super::breaker::{Admit, Breaker};
+    use super::storm::StormWindow;
+    use super::BreakerPolicy;
+
+    /// One event type's breaker and a full storm window, as a busy type has them.
+    pub struct Checks {
+        breaker: Breaker,
+        storm: StormWindow,
+        threshold: usize,
+        window_ns: u64,
+    }
+
+    impl Checks {
+        /// A closed breaker and a storm window already holding `threshold` events.
+        pub fn new(threshold: usize, window_ns: u64) -> Self {
+            let mut storm = StormWindow::default();
+            for t in 0..threshold as u64 {
+                storm.record(t, threshold);
+            }
+            Checks {
+                breaker: Breaker::default(),
+                storm,
+                threshold,
+                window_ns,
+            }
+        }
+
+        /// What publish does per event: breaker admission, storm check, storm record.
+        #[inline]
+        pub fn admit(&mut self, now: u64) -> bool {
+            let pass = self.breaker.admit(now, BreakerPolicy::Manual) == Admit::Pass
+                && self
+                    .storm
+                    .check(now, self.threshold, self.window_ns)
+                    .is_ok();
+            if pass {
+                self.storm.record(now, self.threshold);
+            }
+            pass
+        }
+    }
+}
+
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -529,9 +575,11 @@ impl Bus {
         if let Some(msg) = &st.audit_failed {
             return Err(AuditError::Failed(msg.clone()).into());
         }
-        let default = TypeState::default();
-        let ts = st.types.get(&event.event_type).unwrap_or(&default);
-        self.check(ts, st.queue.len(), event, self.now_ns())
+        let (breaker, storm) = match st.types.get(&event.event_type) {
+            Some(ts) => (&ts.breaker, &ts.storm),
+            None => (&Breaker::default(), &StormWindow::default()),
+        };
+        self.check(breaker, storm, st.queue.len(), event, self.now_ns())
             .map(drop)
     }
 
@@ -630,7 +678,7 @@ impl Bus {
         } else {
             0
         };
-        let admitted = self.check(ts, queue_len, &event, now);
+        let admitted = self.check(&ts.breaker, &ts.storm, queue_len, &event, now);
         let trial = match admitted {
             Ok(trial) => trial,
             Err(err) => {
@@ -699,7 +747,8 @@ impl Bus {
     #[inline]
     fn check(
         &self,
-        ts: &TypeState,
+        breaker: &Breaker,
+        storm: &StormWindow,
         queue_len: usize,
         event: &Event,
         now: u64,
@@ -714,7 +763,7 @@ impl Bus {
                     })?;
             }
         }
-        let trial = match ts.breaker.admit(now, cfg.breaker) {
+        let trial = match breaker.admit(now, cfg.breaker) {
             Admit::Pass => false,
             Admit::Trial => true,
             Admit::Refuse => {
@@ -724,10 +773,7 @@ impl Bus {
             }
         };
         if let Some((threshold, window)) = cfg.storm {
-            if let Err(count) = ts
-                .storm
-                .check(now, threshold, clock::duration_nanos(window))
-            {
+            if let Err(count) = storm.check(now, threshold, clock::duration_nanos(window)) {
                 return Err(PublishError::StormDetected {
                     event_type: event.event_type.clone(),
                     count,
@@ -1087,5 +1133,34 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "non-string panic payload".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_fsync_failure_refuses_the_publish_and_every_later_one() {
+        let bus = Bus::builder().build().unwrap();
+        bus.subscribe("t", "h", |_, _| Ok(()));
+        bus.lock().audit = Some(AuditWriter::with_sink(
+            std::path::Path::new("mem"),
+            Box::new(audit::FailingSync),
+            FsyncPolicy::Always,
+            audit::GENESIS.into(),
+        ));
+        assert!(matches!(
+            bus.publish(Event::new("t", Value::Null)),
+            Err(PublishError::Audit(AuditError::Io { .. }))
+        ));
+        for _ in 0..2 {
+            assert!(matches!(
+                bus.publish(Event::new("t", Value::Null)),
+                Err(PublishError::Audit(AuditError::Failed(_)))
+            ));
+        }
+        assert!(bus.run_until_idle().is_err());
+        assert_eq!(bus.stats().types["t"].delivered, 0);
     }
 }
