@@ -48,6 +48,11 @@ enum Command {
     Analyze(Box<AnalyzeArgs>),
     /// Draw the event-flow graph: components, events, publish/subscribe and loop edges.
     Graph(GraphArgs),
+    /// Replay the statically found flows on the embedded bus and check they agree.
+    Validate(ValidateArgs),
+    /// Check or replay a bus audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write a starter choreo.toml, with presets detected from Cargo.toml.
     Init {
         /// The directory to write `choreo.toml` in.
@@ -84,6 +89,50 @@ enum GraphFormat {
     Mermaid,
     /// A standalone SVG, laid out without Graphviz.
     Svg,
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// A directory or a single `.rs` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The config file; default: `PATH/choreo.toml` if present.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A report written by `choreo analyze`: fail when it no longer matches the sources.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Where the simulation's audit trail goes.
+    #[arg(long, value_name = "FILE", default_value = "eventbus_audit.jsonl")]
+    audit_log: PathBuf,
+    /// Also write the simulated bus's metrics (Prometheus text format).
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
+    /// Where the validation report (JSON) goes.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "eventbus_validation_report.json"
+    )]
+    output: PathBuf,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check every link of a trail's hash chain; exit 1 at the first broken one.
+    Verify {
+        /// The audit trail (JSON Lines).
+        file: PathBuf,
+    },
+    /// Replay a trail into a fresh bus; exit 1 at the first outcome that differs.
+    Replay {
+        /// The audit trail (JSON Lines).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -176,6 +225,8 @@ where
         Command::Explain { lint } => explain(lint.as_deref()),
         Command::Init { path, force } => init(&path, force),
         Command::Graph(args) => graph(&args),
+        Command::Validate(args) => validate(&args),
+        Command::Audit(command) => audit(&command),
     }
 }
 
@@ -360,6 +411,96 @@ fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
     crate::report::write_atomically(path, text)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write the {what} to `{}`", path.display()))
+}
+
+fn validate(args: &ValidateArgs) -> miette::Result<Status> {
+    let config = Config::discover(&args.path, args.config.as_deref())?;
+    let analysis = crate::analyze(&args.path, &config, &config.levels, None)?;
+    let report_check = match &args.report {
+        Some(path) => Some(crate::validate::check_report(path, &analysis.report)?),
+        None => None,
+    };
+    let outputs = crate::validate::Outputs {
+        audit_trail: &args.audit_log,
+    };
+    let (mut validation, stats) = crate::validate::validate(&analysis, &outputs)?;
+    validation.report = report_check;
+    write_file(&args.output, &validation.to_json(), "validation report")?;
+    if let Some(path) = &args.metrics {
+        write_file(path, &stats.to_prometheus(), "metrics")?;
+    }
+    if !args.quiet {
+        print!("{}", validation.render());
+    }
+    let fresh = validation
+        .report
+        .as_ref()
+        .is_none_or(|check| check.status == "fresh");
+    if let Some(check) = validation.report.as_ref().filter(|_| !fresh) {
+        eprintln!(
+            "error: {} is {}; run `choreo analyze` again",
+            check.file,
+            if check.status == "stale" {
+                "stale: the sources changed since it was written"
+            } else {
+                "edited: its hash does not match its content"
+            }
+        );
+    }
+    Ok(
+        if validation.agrees && fresh && analysis.report.denials() == 0 {
+            Status::Clean
+        } else {
+            Status::Failed
+        },
+    )
+}
+
+fn audit(command: &AuditCommand) -> miette::Result<Status> {
+    match command {
+        AuditCommand::Verify { file } => match crate::bus::verify(file) {
+            Ok(verified) => {
+                println!(
+                    "{}: {} records, chain intact (head {})",
+                    file.display(),
+                    verified.records,
+                    verified.head
+                );
+                Ok(Status::Clean)
+            }
+            Err(crate::bus::audit::VerifyError::Io { path, source }) => Err(miette!(
+                "cannot read audit trail `{}`: {source}",
+                path.display()
+            )),
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(Status::Failed)
+            }
+        },
+        AuditCommand::Replay { file } => match crate::bus::replay_simulated(file) {
+            Ok(replayed) => {
+                println!(
+                    "{}: replayed {} sessions, {} root events; {} outcomes match",
+                    file.display(),
+                    replayed.sessions,
+                    replayed.root_events,
+                    replayed.records_compared
+                );
+                Ok(Status::Clean)
+            }
+            Err(crate::bus::ReplayError::Verify(crate::bus::audit::VerifyError::Io {
+                path,
+                source,
+            })) => Err(miette!(
+                "cannot read audit trail `{}`: {source}",
+                path.display()
+            )),
+            Err(error) => {
+                eprintln!("error: {error}");
+                Ok(Status::Failed)
+            }
+        },
+    }
 }
 
 fn graph(args: &GraphArgs) -> miette::Result<Status> {

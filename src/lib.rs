@@ -22,6 +22,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod topic;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 

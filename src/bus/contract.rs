@@ -1,11 +1,11 @@
 //! Payload contracts checked on publish.
 //!
-//! A contract is an enum rather than a single list of fields so that further kinds (a JSON
-//! Schema check, as the design's `[contracts] schema` asks for) can be added as variants
-//! without changing how the bus applies them.
+//! Two kinds: required top-level fields, and a JSON Schema (the design's `[contracts]
+//! schema`, validated with the `jsonschema` crate).
 
 use serde_json::Value;
 use std::fmt;
+use std::sync::Arc;
 
 /// One rule an event type's payload must satisfy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +13,30 @@ use std::fmt;
 pub enum Contract {
     /// The payload must be a JSON object holding each of these top-level fields.
     RequiredFields(Vec<String>),
+    /// The payload must be valid against this JSON Schema.
+    JsonSchema(Schema),
 }
+
+/// A compiled JSON Schema (the `jsonschema` crate), compared by its source.
+#[derive(Clone)]
+pub struct Schema {
+    source: Value,
+    validator: Arc<jsonschema::Validator>,
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Schema").field(&self.source).finish()
+    }
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Schema {}
 
 impl Contract {
     /// A contract requiring the given top-level payload fields.
@@ -25,9 +48,26 @@ impl Contract {
         Contract::RequiredFields(fields.into_iter().map(Into::into).collect())
     }
 
+    /// A contract checking payloads against a JSON Schema; `Err` when `schema` is not one.
+    pub fn json_schema(schema: Value) -> Result<Self, String> {
+        let validator = jsonschema::validator_for(&schema).map_err(|error| error.to_string())?;
+        Ok(Contract::JsonSchema(Schema {
+            source: schema,
+            validator: Arc::new(validator),
+        }))
+    }
+
     /// Checks `payload`, naming what it lacks.
     pub fn check(&self, payload: &Value) -> Result<(), Violation> {
         match self {
+            Contract::JsonSchema(schema) => match schema.validator.iter_errors(payload).next() {
+                None => Ok(()),
+                Some(error) => {
+                    let at = error.instance_path().to_string();
+                    let at = if at.is_empty() { "/".to_owned() } else { at };
+                    Err(Violation::Schema(format!("{error} (at `{at}`)")))
+                }
+            },
             Contract::RequiredFields(fields) => {
                 let missing: Vec<String> = fields
                     .iter()
@@ -48,10 +88,14 @@ impl Contract {
     pub(crate) fn to_json(&self) -> Value {
         match self {
             Contract::RequiredFields(f) => serde_json::json!({ "required_fields": f }),
+            Contract::JsonSchema(schema) => serde_json::json!({ "schema": schema.source }),
         }
     }
 
     pub(crate) fn from_json(v: &Value) -> Option<Self> {
+        if let Some(schema) = v.get("schema") {
+            return Contract::json_schema(schema.clone()).ok();
+        }
         let fields = v.get("required_fields")?.as_array()?;
         let fields: Option<Vec<String>> = fields
             .iter()
@@ -67,12 +111,15 @@ impl Contract {
 pub enum Violation {
     /// These required fields are absent (in contract order).
     MissingFields(Vec<String>),
+    /// The payload is not valid against the type's JSON Schema: the first error.
+    Schema(String),
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::MissingFields(m) => write!(f, "missing fields {}", m.join(", ")),
+            Violation::Schema(error) => write!(f, "schema: {error}"),
         }
     }
 }

@@ -11,6 +11,11 @@ pub fn analysis_hash(report: &Report) -> String {
     if let Some(object) = value.as_object_mut() {
         object.remove("analysis_hash");
     }
+    canonical_hash(&value)
+}
+
+/// SHA-256 (hex) of a JSON value's canonical form: keys sorted, no whitespace.
+pub fn canonical_hash(value: &serde_json::Value) -> String {
     let canonical = value.to_string();
     let digest = Sha256::digest(canonical.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -37,7 +37,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use hash::analysis_hash;
+pub use hash::{analysis_hash, canonical_hash};
 
 use crate::graph::{EventGraph, Health};
 use crate::lints::{Level, Leveled};
