@@ -48,7 +48,7 @@ pub fn discover(root: &Path, exclude: &GlobSet) -> Discovery {
             .unwrap_or_default();
         let dir = root.parent().unwrap_or(Path::new(""));
         let crates = find_crates(dir, std::slice::from_ref(&dir.join("Cargo.toml")));
-        let file = source_file(root.to_path_buf(), name, Path::new(""), &crates, dir);
+        let file = source_file(root.to_path_buf(), name, Path::new(""), &crates);
         return Discovery {
             files: vec![file],
             errors: Vec::new(),
@@ -101,7 +101,7 @@ pub fn discover(root: &Path, exclude: &GlobSet) -> Discovery {
     let crates = find_crates(root, &manifests);
     let mut files: Vec<SourceFile> = rs_files
         .into_iter()
-        .map(|(path, rel)| source_file(path, rel.clone(), Path::new(&rel), &crates, root))
+        .map(|(path, rel)| source_file(path, rel.clone(), Path::new(&rel), &crates))
         .collect();
     files.sort();
     errors.sort();
@@ -170,7 +170,6 @@ fn source_file(
     rel: String,
     rel_path: &Path,
     crates: &BTreeMap<PathBuf, String>,
-    _root: &Path,
 ) -> SourceFile {
     // The nearest enclosing package names the crate; the path inside it names the module.
     let (crate_dir, crate_name) = rel_path
@@ -181,7 +180,15 @@ fn source_file(
                 .get(dir)
                 .map(|name| (dir.to_path_buf(), name.clone()))
         })
-        .unwrap_or_else(|| (PathBuf::new(), NO_CRATE.to_owned()));
+        .unwrap_or_else(|| {
+            // Without a manifest, a `src/` directory's parent is a crate named after it.
+            let root = src_root(rel_path);
+            let name = root
+                .file_name()
+                .map(|name| name.to_string_lossy().replace(['-', '.', ' '], "_"))
+                .unwrap_or_else(|| NO_CRATE.to_owned());
+            (root, name)
+        });
     let inner = rel_path.strip_prefix(&crate_dir).unwrap_or(rel_path);
     SourceFile {
         path,
@@ -189,6 +196,29 @@ fn source_file(
         crate_name,
         module: module_path(inner),
     }
+}
+
+/// A file given only by its relative path, outside any package (for in-memory sources).
+pub fn loose_file(rel: &str) -> SourceFile {
+    source_file(
+        PathBuf::from(rel),
+        rel.to_owned(),
+        Path::new(rel),
+        &BTreeMap::new(),
+    )
+}
+
+/// Outside any package, a directory that holds a `src/` directory is taken for a crate's
+/// root (named after the directory), so `app/src/events.rs` is the module `app::events`
+/// even without `app/Cargo.toml`.
+fn src_root(rel_path: &Path) -> PathBuf {
+    rel_path
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.file_name().is_some_and(|name| name == "src"))
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The module path of a file given its path inside its crate: `src/a/b.rs` and
@@ -235,5 +265,15 @@ mod tests {
         assert!(module("src/bin/tool.rs").is_empty());
         assert!(module("tests/cli.rs").is_empty());
         assert_eq!(module("events.rs"), ["events"]);
+    }
+
+    #[test]
+    fn without_a_manifest_src_marks_the_crate_root() {
+        assert_eq!(
+            src_root(Path::new("app/src/graph/builder.rs")),
+            Path::new("app")
+        );
+        assert_eq!(src_root(Path::new("src/lib.rs")), Path::new(""));
+        assert_eq!(src_root(Path::new("scripts/tool.rs")), Path::new(""));
     }
 }

@@ -105,19 +105,14 @@ pub fn analyze(
 }
 
 /// Analyzes in-memory sources (`(path, text)` pairs, paths `/`-separated as they would be
-/// relative to a root) as one crate, without touching the file system: the entry point
+/// relative to a root; `a/src/..` is a crate `a`), without touching the file system: the entry point
 /// for fuzzing and for embedding choreo in other tools.
 pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &Levels) -> Analysis {
     let rules = RuleSet::new(&config.presets, &config.rules);
     let discovery = discover::Discovery {
         files: sources
             .iter()
-            .map(|(rel, _)| discover::SourceFile {
-                path: PathBuf::from(rel),
-                rel: rel.clone(),
-                crate_name: discover::NO_CRATE.to_owned(),
-                module: discover::module_path(Path::new(rel)),
-            })
+            .map(|(rel, _)| discover::loose_file(rel))
             .collect(),
         ..discover::Discovery::default()
     };

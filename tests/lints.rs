@@ -232,3 +232,26 @@ fn parse_error_keeps_the_rest() {
     assert_eq!(errors[0].file, "src/a.rs");
     assert_eq!(report.orphaned_events, ["x"]);
 }
+
+#[test]
+fn methods_resolve_within_their_own_crate() {
+    // Two crates each define `Relay::forward`; only crate b's publishes `b.out`, so only
+    // crate b's handler of `b.in` reaches it.
+    let relay = |crate_: &str, publish: &str| {
+        format!(
+            "impl Relay {{\n    fn attach(&self, bus: &Bus) {{ bus.subscribe(\"{crate_}.in\", |e| self.forward(e)); }}\n    fn forward(&self, e: &E) {{ {publish} }}\n}}\n"
+        )
+    };
+    let a = relay("a", "log(e);");
+    let b = relay(
+        "b",
+        "self.bus.publish(\"b.out\", 1); self.bus.publish(\"b.in\", 1);",
+    );
+    let report = analyze(&[("a/src/lib.rs", a.as_str()), ("b/src/lib.rs", b.as_str())]);
+    assert_eq!(report.feedback_loops.len(), 1);
+    assert_eq!(report.feedback_loops[0].events, ["b.in"]);
+    assert_eq!(
+        report.feedback_loops[0].path[0].handler,
+        "b::Relay::forward"
+    );
+}

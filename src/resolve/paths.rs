@@ -238,7 +238,7 @@ impl<'a> Paths<'a> {
                 }
                 if let Some(owner) = &scope.self_type {
                     if let Some(found) = self.methods.get(&(owner.as_str(), name.as_str())) {
-                        return found.clone();
+                        return self.nearest(file, found);
                     }
                 }
                 match self.methods_by_name.get(name.as_str()) {
@@ -282,10 +282,33 @@ impl<'a> Paths<'a> {
         } else {
             return self.free_fn(file, scope, segments);
         };
-        self.methods
-            .get(&(owner.as_str(), name.as_str()))
-            .cloned()
-            .unwrap_or_default()
+        match self.methods.get(&(owner.as_str(), name.as_str())) {
+            Some(found) => self.nearest(file, found),
+            None => Vec::new(),
+        }
+    }
+
+    /// Of the methods a type name may mean, those of the caller's own crate if it defines
+    /// any (two crates may each have a `Handler`), and of those the caller's own file if it
+    /// defines any.
+    fn nearest(&self, file: usize, found: &[FnId]) -> Vec<FnId> {
+        let crate_name = &self.files[file].crate_name;
+        let same_crate: Vec<FnId> = found
+            .iter()
+            .copied()
+            .filter(|(at, _)| &self.files[*at].crate_name == crate_name)
+            .collect();
+        let pool = if same_crate.is_empty() {
+            found.to_vec()
+        } else {
+            same_crate
+        };
+        let same_file: Vec<FnId> = pool.iter().copied().filter(|(at, _)| *at == file).collect();
+        if same_file.is_empty() {
+            pool
+        } else {
+            same_file
+        }
     }
 
     fn free_fn(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<FnId> {
