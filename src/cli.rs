@@ -116,6 +116,18 @@ struct ValidateArgs {
         default_value = "eventbus_validation_report.json"
     )]
     output: PathBuf,
+    /// Set a lint to `deny` for the exit status (`all` for every lint); later flags win.
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+    /// Set a lint to `warn`.
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    warn: Vec<String>,
+    /// Set a lint to `allow`.
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+    /// Hide the findings recorded in this baseline from the exit status.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -225,7 +237,12 @@ where
         Command::Explain { lint } => explain(lint.as_deref()),
         Command::Init { path, force } => init(&path, force),
         Command::Graph(args) => graph(&args),
-        Command::Validate(args) => validate(&args),
+        Command::Validate(args) => {
+            let sub = matches
+                .subcommand_matches("validate")
+                .ok_or_else(|| miette!("internal error: validate arguments missing"))?;
+            validate(&args, sub)
+        }
         Command::Audit(command) => audit(&command),
     }
 }
@@ -332,11 +349,9 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
         Format::Sarif => render::sarif::render(report),
         Format::Github => render::github::render(report),
     };
-    out.write_all(printed.as_bytes()).into_diagnostic()?;
+    emit(out, &printed)?;
     if to_stdout {
-        stdout
-            .write_all(report.to_json().as_bytes())
-            .into_diagnostic()?;
+        emit(&mut stdout, &report.to_json())?;
     }
 
     let too_many_warnings = args.max_warnings.is_some_and(|max| report.warnings() > max);
@@ -397,6 +412,17 @@ impl ProgressBar {
     }
 }
 
+/// Writes output for a reader; a reader that went away (`choreo explain | head`) is not an
+/// error.
+fn emit(out: &mut dyn Write, text: &str) -> miette::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).into_diagnostic()
+        }
+        _ => Ok(()),
+    }
+}
+
 fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         if !dir.is_dir() {
@@ -413,9 +439,21 @@ fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
         .wrap_err_with(|| format!("cannot write the {what} to `{}`", path.display()))
 }
 
-fn validate(args: &ValidateArgs) -> miette::Result<Status> {
+fn validate(args: &ValidateArgs, matches: &ArgMatches) -> miette::Result<Status> {
     let config = Config::discover(&args.path, args.config.as_deref())?;
-    let analysis = crate::analyze(&args.path, &config, &config.levels, None)?;
+    let mut levels = config.levels.clone();
+    apply_level_flags(&mut levels, matches)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path)?),
+        None => None,
+    };
+    let options = crate::Options {
+        baseline: baseline.as_ref(),
+        ..crate::Options::default()
+    };
+    let analysis = crate::analyze_with(&args.path, &config, &levels, &options)?;
+    // The report is compared with this run's analysis: give `validate` the same level flags
+    // and baseline the report was written with.
     let report_check = match &args.report {
         Some(path) => Some(crate::validate::check_report(path, &analysis.report)?),
         None => None,
@@ -430,7 +468,7 @@ fn validate(args: &ValidateArgs) -> miette::Result<Status> {
         write_file(path, &stats.to_prometheus(), "metrics")?;
     }
     if !args.quiet {
-        print!("{}", validation.render());
+        emit(&mut std::io::stdout().lock(), &validation.render())?;
     }
     let fresh = validation
         .report
@@ -460,12 +498,15 @@ fn audit(command: &AuditCommand) -> miette::Result<Status> {
     match command {
         AuditCommand::Verify { file } => match crate::bus::verify(file) {
             Ok(verified) => {
-                println!(
-                    "{}: {} records, chain intact (head {})",
-                    file.display(),
-                    verified.records,
-                    verified.head
-                );
+                emit(
+                    &mut std::io::stdout().lock(),
+                    &format!(
+                        "{}: {} records, chain intact (head {})\n",
+                        file.display(),
+                        verified.records,
+                        verified.head
+                    ),
+                )?;
                 Ok(Status::Clean)
             }
             Err(crate::bus::audit::VerifyError::Io { path, source }) => Err(miette!(
@@ -479,13 +520,16 @@ fn audit(command: &AuditCommand) -> miette::Result<Status> {
         },
         AuditCommand::Replay { file } => match crate::bus::replay_simulated(file) {
             Ok(replayed) => {
-                println!(
-                    "{}: replayed {} sessions, {} root events; {} outcomes match",
-                    file.display(),
-                    replayed.sessions,
-                    replayed.root_events,
-                    replayed.records_compared
-                );
+                emit(
+                    &mut std::io::stdout().lock(),
+                    &format!(
+                        "{}: replayed {} sessions, {} root events; {} outcomes match\n",
+                        file.display(),
+                        replayed.sessions,
+                        replayed.root_events,
+                        replayed.records_compared
+                    ),
+                )?;
                 Ok(Status::Clean)
             }
             Err(crate::bus::ReplayError::Verify(crate::bus::audit::VerifyError::Io {
@@ -514,9 +558,7 @@ fn graph(args: &GraphArgs) -> miette::Result<Status> {
     };
     match &args.output {
         Some(path) => write_file(path, &text, "graph")?,
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .into_diagnostic()?,
+        None => emit(&mut std::io::stdout().lock(), &text)?,
     }
     // Drawing is not a gate: the graph is written whatever the findings.
     Ok(Status::Clean)
@@ -541,7 +583,10 @@ fn init(dir: &Path, force: bool) -> miette::Result<Status> {
     let presets = crate::init::detect_presets(dir);
     write_file(&path, &crate::init::starter(&presets), "config")?;
     let names: Vec<&str> = presets.iter().map(|p| p.name()).collect();
-    println!("wrote {} (presets: {})", path.display(), names.join(", "));
+    emit(
+        &mut std::io::stdout().lock(),
+        &format!("wrote {} (presets: {})\n", path.display(), names.join(", ")),
+    )?;
     Ok(Status::Clean)
 }
 
@@ -549,14 +594,16 @@ fn explain(name: Option<&str>) -> miette::Result<Status> {
     let mut out = std::io::stdout().lock();
     match name {
         None => {
-            for lint in LINTS {
-                writeln!(
-                    out,
-                    "{:<22} {:<5}  {}",
-                    lint.name, lint.default_level, lint.summary
-                )
-                .into_diagnostic()?;
-            }
+            let list: String = LINTS
+                .iter()
+                .map(|lint| {
+                    format!(
+                        "{:<22} {:<5}  {}\n",
+                        lint.name, lint.default_level, lint.summary
+                    )
+                })
+                .collect();
+            emit(&mut out, &list)?;
         }
         Some(name) => {
             let lint = lints::lookup(name).ok_or_else(|| {
@@ -566,7 +613,7 @@ fn explain(name: Option<&str>) -> miette::Result<Status> {
                     "unknown lint `{name}`"
                 )
             })?;
-            out.write_all(lint.page().as_bytes()).into_diagnostic()?;
+            emit(&mut out, &lint.page())?;
         }
     }
     Ok(Status::Clean)

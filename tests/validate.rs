@@ -221,3 +221,43 @@ fn audit_verify_names_the_first_broken_line() {
         Some(2)
     );
 }
+
+#[test]
+fn level_flags_and_a_baseline_shape_the_exit_status() {
+    let dir = TempDir::new().unwrap();
+    let path = fixture("cases/loop_self");
+    let path = path.to_str().unwrap();
+    assert_eq!(
+        choreo(dir.path(), &["validate", path, "-q"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        choreo(dir.path(), &["validate", path, "-q", "-A", "feedback_loop"])
+            .status
+            .code(),
+        Some(0),
+        "the loop still trips, but it is allowed"
+    );
+    choreo(
+        dir.path(),
+        &[
+            "analyze",
+            path,
+            "-o",
+            "r.json",
+            "-q",
+            "--write-baseline",
+            "base.json",
+        ],
+    );
+    assert_eq!(
+        choreo(
+            dir.path(),
+            &["validate", path, "-q", "--baseline", "base.json"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(validation(dir.path())["loops"][0]["tripped"], true);
+}

@@ -1,8 +1,9 @@
 //! The embedded runtime event bus: one FIFO queue, per-handler failure counting, per-type
 //! circuit breakers, storm detection, contracts, dead letters and a hash-chained audit trail.
 //!
-//! This module depends on nothing else in the crate (only `serde`, `serde_json`, `sha2` and
-//! `thiserror`), so it can be lifted out or used by an application on its own.
+//! This module depends on nothing else in the crate (only `serde`, `serde_json`, `sha2`,
+//! `thiserror` and, for JSON Schema contracts, `jsonschema`), so it can be lifted out or
+//! used by an application on its own.
 //!
 //! # Dispatch model
 //!

@@ -402,8 +402,14 @@ impl Report {
 }
 
 /// Writes `text` to `path` atomically: a temporary file in the same directory, synced,
-/// then renamed over the target, so a reader never sees a half-written report.
+/// then renamed over the target, so a reader never sees a half-written report. A target
+/// that exists and is not a regular file (a device, a fifo) is written through instead.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    // Not a regular file (`/dev/null`, `/dev/stdout`, a fifo): write through it; renaming
+    // over it would replace the device.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, text);
+    }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -255,18 +255,22 @@ pub fn validate(
     bus.flush_audit()
         .map_err(|e| ValidateError::Bus(e.to_string()))?;
     drop(bus);
-    // Temporary files are private; the trail is an ordinary output file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644));
+    let trail = outputs.audit_trail;
+    let failed =
+        |e: std::io::Error| ValidateError::Bus(format!("cannot write `{}`: {e}", trail.display()));
+    if std::fs::metadata(trail).is_ok_and(|m| !m.is_file()) {
+        // A device or fifo (`/dev/null`) is written through, not replaced.
+        std::fs::write(trail, std::fs::read(&temp).map_err(failed)?).map_err(failed)?;
+    } else {
+        // Temporary files are private; the trail is an ordinary output file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644))
+                .map_err(failed)?;
+        }
+        temp.persist(trail).map_err(|e| failed(e.error))?;
     }
-    temp.persist(outputs.audit_trail).map_err(|e| {
-        ValidateError::Bus(format!(
-            "cannot write `{}`: {e}",
-            outputs.audit_trail.display()
-        ))
-    })?;
 
     Ok((
         compare(model, analysis, &stats, root_events, &started),
