@@ -116,15 +116,8 @@ struct ValidateArgs {
         default_value = "eventbus_validation_report.json"
     )]
     output: PathBuf,
-    /// Set a lint to `deny` for the exit status (`all` for every lint); later flags win.
-    #[arg(short = 'D', long = "deny", value_name = "LINT")]
-    deny: Vec<String>,
-    /// Set a lint to `warn`.
-    #[arg(short = 'W', long = "warn", value_name = "LINT")]
-    warn: Vec<String>,
-    /// Set a lint to `allow`.
-    #[arg(short = 'A', long = "allow", value_name = "LINT")]
-    allow: Vec<String>,
+    #[command(flatten)]
+    levels: LevelArgs,
     /// Hide the findings recorded in this baseline from the exit status.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -163,6 +156,21 @@ struct GraphArgs {
     output: Option<PathBuf>,
 }
 
+/// `-D/-W/-A LINT`. Their values are read back from the matches in command-line order
+/// (`apply_level_flags`), since later flags win whatever their kind.
+#[derive(Debug, clap::Args)]
+struct LevelArgs {
+    /// Set a lint to `deny` (`all` for every lint); later flags win.
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+    /// Set a lint to `warn`.
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    warn: Vec<String>,
+    /// Set a lint to `allow` (not reported).
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+}
+
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     /// A directory (crate, workspace or any tree of `.rs` files) or a single `.rs` file.
@@ -182,15 +190,8 @@ struct AnalyzeArgs {
     /// What to print besides writing the report.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Set a lint to `deny` (`all` for every lint); later flags win.
-    #[arg(short = 'D', long = "deny", value_name = "LINT")]
-    deny: Vec<String>,
-    /// Set a lint to `warn`.
-    #[arg(short = 'W', long = "warn", value_name = "LINT")]
-    warn: Vec<String>,
-    /// Set a lint to `allow` (not reported).
-    #[arg(short = 'A', long = "allow", value_name = "LINT")]
-    allow: Vec<String>,
+    #[command(flatten)]
+    levels: LevelArgs,
     /// Hide the findings recorded in this baseline file; report entries that match nothing.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,

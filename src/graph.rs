@@ -24,8 +24,9 @@ pub enum Edge {
     Subscribes(usize),
 }
 
-/// What the graph says about an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What the graph says about an event; the report's `health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Health {
     Healthy,
     Orphaned,
@@ -33,6 +34,12 @@ pub enum Health {
     Looping,
     Dynamic,
     External,
+}
+
+impl std::fmt::Display for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 impl Health {

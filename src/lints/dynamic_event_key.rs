@@ -1,6 +1,6 @@
 //! `dynamic_event_key`: a publish or subscribe whose key cannot be resolved statically.
 
-use super::{Finding, Label, Level, Lint};
+use super::{site_labels, Finding, Level, Lint};
 use crate::graph::{EventGraph, Health};
 use crate::model::{Model, SiteKind};
 
@@ -77,13 +77,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 primary: model.sites[*first].location.clone(),
                 primary_label: "key built with `format!`".to_owned(),
                 notes: Vec::new(),
-                secondary: rest
-                    .iter()
-                    .map(|&i| Label {
-                        location: model.sites[i].location.clone(),
-                        message: "same pattern here".to_owned(),
-                    })
-                    .collect(),
+                secondary: site_labels(model, rest, "same pattern here"),
             })
         });
     unresolved.chain(patterns).collect()

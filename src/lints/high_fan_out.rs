@@ -1,6 +1,6 @@
 //! `high_fan_out`: an event with more subscribers than `fan_out_threshold`.
 
-use super::{Finding, Label, Level, Lint};
+use super::{site_labels, Finding, Level, Lint};
 use crate::graph::EventGraph;
 use crate::model::Model;
 
@@ -55,13 +55,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 primary: model.sites[*first].location.clone(),
                 primary_label: "subscribed here".to_owned(),
                 notes: Vec::new(),
-                secondary: rest
-                    .iter()
-                    .map(|&i| Label {
-                        location: model.sites[i].location.clone(),
-                        message: "and here".to_owned(),
-                    })
-                    .collect(),
+                secondary: site_labels(model, rest, "and here"),
             })
         })
         .collect()

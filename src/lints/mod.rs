@@ -123,6 +123,17 @@ pub struct Finding {
     pub notes: Vec<String>,
 }
 
+/// Secondary labels, all saying `message`, for sites (indices into `Model::sites`).
+fn site_labels(model: &Model, sites: &[usize], message: &str) -> Vec<Label> {
+    sites
+        .iter()
+        .map(|&i| Label {
+            location: model.sites[i].location.clone(),
+            message: message.to_owned(),
+        })
+        .collect()
+}
+
 impl Finding {
     /// Every location the finding points at, primary first.
     pub fn locations(&self) -> impl Iterator<Item = &Location> {

@@ -1,6 +1,6 @@
 //! `orphaned_event`: an event published somewhere and subscribed nowhere.
 
-use super::{did_you_mean, Finding, Label, Level, Lint};
+use super::{did_you_mean, site_labels, Finding, Level, Lint};
 use crate::graph::{EventGraph, Health};
 use crate::model::{Model, SiteKind};
 
@@ -61,13 +61,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 primary: model.sites[*first].location.clone(),
                 primary_label: "published here".to_owned(),
                 notes: Vec::new(),
-                secondary: rest
-                    .iter()
-                    .map(|&i| Label {
-                        location: model.sites[i].location.clone(),
-                        message: "also published here".to_owned(),
-                    })
-                    .collect(),
+                secondary: site_labels(model, rest, "also published here"),
             })
         })
         .collect()

@@ -1,6 +1,6 @@
 //! `unused_subscription`: an event subscribed somewhere and published nowhere.
 
-use super::{did_you_mean, Finding, Label, Level, Lint};
+use super::{did_you_mean, site_labels, Finding, Level, Lint};
 use crate::graph::{EventGraph, Health};
 use crate::model::{Model, SiteKind};
 
@@ -59,13 +59,7 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
                 primary: model.sites[*first].location.clone(),
                 primary_label: "subscribed here".to_owned(),
                 notes: Vec::new(),
-                secondary: rest
-                    .iter()
-                    .map(|&i| Label {
-                        location: model.sites[i].location.clone(),
-                        message: "also subscribed here".to_owned(),
-                    })
-                    .collect(),
+                secondary: site_labels(model, rest, "also subscribed here"),
             })
         })
         .collect()

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+pub(super) use crate::graph::Health;
 use crate::report::{Event, Report};
 
 /// The report's event-flow graph as Graphviz DOT, ending in a newline.
@@ -201,17 +202,6 @@ pub(super) const LOOP: &str = "#7b2cbf";
 /// Wildcard-match edges.
 pub(super) const MATCH: &str = "#999999";
 
-/// An event's health, as the report's `health` string names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Health {
-    Healthy,
-    Orphaned,
-    Unused,
-    Looping,
-    Dynamic,
-    External,
-}
-
 impl Health {
     /// Every health but `healthy`, in legend order.
     pub(super) const FLAGGED: [Health; 5] = [
@@ -221,30 +211,6 @@ impl Health {
         Health::Dynamic,
         Health::External,
     ];
-
-    /// Reads the report's string; an unknown one (a newer schema) draws as healthy rather
-    /// than failing the whole diagram.
-    pub(super) fn parse(text: &str) -> Health {
-        match text {
-            "orphaned" => Health::Orphaned,
-            "unused" => Health::Unused,
-            "looping" => Health::Looping,
-            "dynamic" => Health::Dynamic,
-            "external" => Health::External,
-            _ => Health::Healthy,
-        }
-    }
-
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Health::Healthy => "healthy",
-            Health::Orphaned => "orphaned",
-            Health::Unused => "unused",
-            Health::Looping => "looping",
-            Health::Dynamic => "dynamic",
-            Health::External => "external",
-        }
-    }
 
     /// The legend's line for this health.
     pub(super) fn meaning(self) -> &'static str {
@@ -470,7 +436,7 @@ impl<'r> Diagram<'r> {
     }
 
     pub(super) fn health(&self, event: usize) -> Health {
-        Health::parse(self.events[event].health)
+        self.events[event].health
     }
 
     pub(super) fn label(&self, node: Node) -> &'r str {
@@ -523,6 +489,20 @@ pub(super) mod tests {
         crate::analyze(&root, &config, &config.levels, Some(1))
             .expect("fixture analyzes")
             .report
+    }
+
+    fn test_health(name: &str) -> Health {
+        [
+            Health::Healthy,
+            Health::Orphaned,
+            Health::Unused,
+            Health::Looping,
+            Health::Dynamic,
+            Health::External,
+        ]
+        .into_iter()
+        .find(|h| h.as_str() == name)
+        .unwrap_or(Health::Healthy)
     }
 
     /// A hand-built report from `(key, health, publishers, subscribers)` and loops given as
@@ -578,7 +558,7 @@ pub(super) mod tests {
                     .collect();
                 Event {
                     key: key.to_string(),
-                    health: Health::parse(health).as_str(),
+                    health: test_health(health),
                     publishers,
                     subscribers,
                     matches: Vec::new(),
@@ -605,7 +585,7 @@ pub(super) mod tests {
         let keys = |health: &str| -> Vec<String> {
             events
                 .iter()
-                .filter(|e| e.health == health)
+                .filter(|e| e.health.as_str() == health)
                 .map(|e| e.key.clone())
                 .collect()
         };

@@ -100,7 +100,7 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
     pub key: String,
-    pub health: &'static str,
+    pub health: Health,
     pub publishers: Vec<Publisher>,
     pub subscribers: Vec<Subscriber>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -204,7 +204,7 @@ pub fn build_report(
         .iter()
         .map(|info| Event {
             key: info.key.clone(),
-            health: info.health.as_str(),
+            health: info.health,
             publishers: info
                 .publishers
                 .iter()

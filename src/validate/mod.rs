@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::bus::{Bus, Clock, Event, FsyncPolicy, HandlerError, Stats};
+use crate::graph::Health;
 use crate::model::{Model, SiteKind};
 use crate::report::Report;
 use crate::Analysis;
@@ -336,7 +337,7 @@ fn compare(
             let (published, delivered, dead_lettered) = counts(key);
             let storm = stormed(key);
             let (expected, ok, note) = match event.health {
-                "orphaned" => (
+                Health::Orphaned => (
                     "dead letter",
                     published == 0 || dead_lettered > 0,
                     if published == 0 {
@@ -345,12 +346,12 @@ fn compare(
                         format!("{dead_lettered} dead letters")
                     },
                 ),
-                "unused" => (
+                Health::Unused => (
                     "never delivered",
                     delivered == 0,
                     format!("{delivered} deliveries"),
                 ),
-                "looping" => {
+                Health::Looping => {
                     // The loop as a whole trips: whichever of its keys crosses the threshold
                     // first is refused, and the others stop with it.
                     let tripped = loops
@@ -378,7 +379,7 @@ fn compare(
             let verdict = if published == 0
                 && matches!(
                     event.health,
-                    "orphaned" | "healthy" | "dynamic" | "external"
+                    Health::Orphaned | Health::Healthy | Health::Dynamic | Health::External
                 ) {
                 "not exercised"
             } else if ok {
@@ -388,7 +389,7 @@ fn compare(
             };
             EventCheck {
                 key: key.to_owned(),
-                health: event.health.to_owned(),
+                health: event.health.to_string(),
                 expected: expected.to_owned(),
                 published,
                 delivered,
