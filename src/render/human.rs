@@ -134,7 +134,11 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
         Level::Deny => Severity::Error,
         Level::Warn | Level::Allow => Severity::Warning,
     };
-    let source = sources.get(&finding.file);
+    // A generated or minified line would fill the terminal; such a finding is shown by its
+    // location alone.
+    let source = sources
+        .get(&finding.file)
+        .filter(|text| line_length(text, finding.line) <= MAX_SNIPPET_LINE);
     let mut labels = Vec::new();
     let mut elsewhere = Vec::new();
     if let Some(text) = source {
@@ -190,6 +194,15 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
             .with_source_code(NamedSource::new(&finding.file, text.to_owned())),
         None => miette::Report::new(diagnostic.with_url(located)),
     }
+}
+
+/// Lines longer than this (in characters) are not drawn in a snippet.
+const MAX_SNIPPET_LINE: usize = 400;
+
+fn line_length(text: &str, line: u32) -> usize {
+    text.lines()
+        .nth(line.saturating_sub(1) as usize)
+        .map_or(0, |l| l.chars().count())
 }
 
 /// The byte span of the identifier (or single character) at a 1-based line and column.
