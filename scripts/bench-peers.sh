@@ -63,7 +63,7 @@ hyperfine -i --warmup 1 --runs "$runs" --style basic --export-json "$work/times.
     "${commands[@]}"
 
 rss_kb=$(/usr/bin/time -v "$choreo" analyze "$corpus" -o "$work/report.json" -q 2>&1 >/dev/null \
-    | awk '/Maximum resident set size/ {print $6}')
+    | awk '/Maximum resident set size/ {print $6}' || true)
 
 python3 - "$work/times.json" "$rss_kb" <<'PY'
 import json, sys

@@ -26,7 +26,7 @@ for n in "${sizes[@]}"; do
     hyperfine -i --warmup 1 --runs "$runs" --style none --export-json "$work/t-$n.json" \
         "$bin/choreo analyze $corpus -o $work/report.json -q > /dev/null" > /dev/null
     rss_kb=$(/usr/bin/time -v "$bin/choreo" analyze "$corpus" -o "$work/report.json" -q 2>&1 >/dev/null \
-        | awk '/Maximum resident set size/ {print $6}')
+        | awk '/Maximum resident set size/ {print $6}' || true)
     bytes=$(find "$corpus" -name '*.rs' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
     python3 - "$work/t-$n.json" "$n" "$bytes" "$rss_kb" <<'PY'
 import json, sys
