@@ -1,0 +1,149 @@
+//! Inputs found by the cargo-fuzz targets in `fuzz/` (see `fuzz/README.md`), replayed
+//! through the same entry point: `analyze_sources` must not panic and must give a valid
+//! report for each, under each of the fuzzed configs. `tests/data/fuzz/*.bin` are corpus
+//! entries kept for what they reach (deepest nesting, macros, invalid UTF-8, suppressions,
+//! `format!` keys, wildcard topics); the fuzzers found no crash in ordinary builds.
+//!
+//! The `#[ignore]`d tests at the end reproduce stack overflows found beside the fuzzer
+//! (inputs too large for libFuzzer's default sizes); they abort the process today, so they
+//! run the binary: `cargo test --test fuzz_regressions -- --ignored`.
+
+use std::path::Path;
+
+use choreo::config::Config;
+use choreo::lints::Levels;
+
+/// The configs `fuzz/src/lib.rs` fuzzes with: the default and each topic syntax.
+const CONFIGS: &[&str] = &[
+    "",
+    "[analysis]\ntopic_syntax = \"nats\"\npresets = [\"generic\", \"nats\", \"redis\"]\n",
+    "[analysis]\ntopic_syntax = \"mqtt\"\npresets = [\"generic\", \"mqtt\", \"tauri\"]\n",
+    "[analysis]\ntopic_syntax = \"glob\"\npresets = [\"generic\", \"bevy\", \"tauri\"]\n\
+     [events]\nexternal_subscribers = [\"ui.*\"]\naliases = { \"a_b\" = \"a.b\" }\n\
+     [contracts.\"a.b\"]\nrequired_fields = [\"id\"]\n",
+];
+
+fn check(name: &str, text: &str, config: &Config) {
+    let sources = [("src/lib.rs".to_owned(), text.to_owned())];
+    let analysis = choreo::analyze_sources(&sources, config, &Levels::default());
+    let report = &analysis.report;
+    let hash = &report.analysis_hash;
+    assert!(
+        hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "{name}: analysis_hash {hash:?}"
+    );
+    assert_eq!(&choreo::report::analysis_hash(report), hash, "{name}");
+    let value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let summary = &value["summary"];
+    assert_eq!(summary["files_scanned"], 1, "{name}");
+    assert_eq!(
+        summary["files_parsed"].as_u64().unwrap() + summary["parse_errors"].as_u64().unwrap(),
+        1,
+        "{name}"
+    );
+    for finding in value["findings"].as_array().unwrap() {
+        assert!(finding["line"].as_u64().unwrap() >= 1, "{name}: {finding}");
+    }
+}
+
+#[test]
+fn fuzz_corpus_entries_analyze_cleanly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 5, "{entries:?}");
+    let configs: Vec<Config> = CONFIGS
+        .iter()
+        .map(|text| Config::parse("choreo.toml", text).unwrap())
+        .collect();
+    for path in entries {
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        // The bytes target reads a leading 0xfc..=0xff as a config choice; replay both ways.
+        let text = String::from_utf8_lossy(&bytes);
+        let rest = String::from_utf8_lossy(bytes.get(1..).unwrap_or_default());
+        for config in &configs {
+            check(&name, &text, config);
+            check(&name, &rest, config);
+        }
+    }
+}
+
+/// Brackets just under `MAX_NESTING` go to the parser; on a test thread's 2 MiB stack in a
+/// debug build that must still fit.
+#[test]
+fn nesting_just_under_the_limit() {
+    let depth = choreo::extract::MAX_NESTING - 2;
+    let text = format!(
+        "fn f() {{ bus.publish(\"k\", {}1{}); }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    check("nesting", &text, &Config::default());
+}
+
+/// Runs the binary on one generated file; `Some(code)` or `None` when killed by a signal.
+fn run_binary(text: &str) -> Option<i32> {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), text).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_choreo"))
+        .current_dir(dir.path())
+        .args(["analyze", ".", "-o", "report.json", "-q"])
+        .output()
+        .unwrap();
+    output.status.code()
+}
+
+const LEVELS: usize = 200_000;
+
+/// A raw string ending in `\` makes the bracket-depth prefilter think a string is still
+/// open, so the brackets after it are not counted and reach the recursive parser.
+#[test]
+#[ignore = "stack overflow: the nesting check misreads r\"\\\" (reported)"]
+fn raw_string_hides_deep_nesting() {
+    let text = format!(
+        "fn f() {{ let s = r\"\\\"; let x = {}1{}; let t = \"\"; }}\n",
+        "(".repeat(LEVELS),
+        ")".repeat(LEVELS)
+    );
+    assert_eq!(run_binary(&text), Some(0));
+}
+
+/// `')'` char literals are counted as closing brackets.
+#[test]
+#[ignore = "stack overflow: the nesting check counts ')' char literals (reported)"]
+fn char_literals_hide_deep_nesting() {
+    let text = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(')', ".repeat(LEVELS),
+        ")".repeat(LEVELS)
+    );
+    assert_eq!(run_binary(&text), Some(0));
+}
+
+/// Nesting without brackets: closures of closures.
+#[test]
+#[ignore = "stack overflow: closure nesting is not bracket nesting (reported)"]
+fn nested_closures() {
+    let text = format!("fn f() {{ let c = {}1; }}\n", "|| ".repeat(LEVELS));
+    assert_eq!(run_binary(&text), Some(0));
+}
+
+/// Nesting without brackets: generic arguments.
+#[test]
+#[ignore = "stack overflow: `<` nesting is not bracket nesting (reported)"]
+fn nested_generics() {
+    let text = format!(
+        "type A = {}u8{};\n",
+        "Vec<".repeat(LEVELS),
+        ">".repeat(LEVELS)
+    );
+    assert_eq!(run_binary(&text), Some(0));
+}
