@@ -195,7 +195,7 @@ fn parse_lazily(
             break;
         }
         searched.extend(wanted.iter().cloned());
-        let words = prefilter::Words::new(wanted);
+        let words = prefilter::Patterns::new(wanted, resolve::AND);
         let found: Vec<(usize, extract::FileFacts)> = discovery
             .files
             .par_iter()

@@ -99,15 +99,63 @@ impl Words {
     /// Whether one of the words occurs in `text` with no identifier character on either
     /// side. Overlapping matches are checked, so `on` inside `one on` is still found.
     pub fn any_in(&self, text: &[u8]) -> bool {
-        let Some(matcher) = &self.matcher else {
-            return false;
-        };
+        self.matches(text).next().is_some()
+    }
+
+    /// The words (indices into the sorted, deduplicated list) that occur in `text`.
+    pub fn found_in(&self, text: &[u8]) -> std::collections::BTreeSet<usize> {
+        self.matches(text).collect()
+    }
+
+    fn matches<'t>(&'t self, text: &'t [u8]) -> impl Iterator<Item = usize> + 't {
         let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-        matcher.find_overlapping_iter(text).any(|m| {
-            let before = m.start().checked_sub(1).map(|i| text[i]);
-            let after = text.get(m.end()).copied();
-            !before.is_some_and(ident) && !after.is_some_and(ident)
-        })
+        self.matcher
+            .iter()
+            .flat_map(move |matcher| matcher.find_overlapping_iter(text))
+            .filter(move |m| {
+                let before = m.start().checked_sub(1).map(|i| text[i]);
+                let after = text.get(m.end()).copied();
+                !before.is_some_and(ident) && !after.is_some_and(ident)
+            })
+            .map(|m| m.pattern().as_usize())
+    }
+
+    fn index(&self, word: &str) -> Option<usize> {
+        self.words.binary_search_by(|w| w.as_str().cmp(word)).ok()
+    }
+}
+
+/// Patterns of whole words, each a word or several that must all occur in one file
+/// (joined by `and` in the input: `Detector` and `fn check`).
+pub struct Patterns {
+    words: Words,
+    /// Per pattern, the words it needs.
+    needs: Vec<Vec<usize>>,
+}
+
+impl Patterns {
+    pub fn new(patterns: Vec<String>, and: char) -> Patterns {
+        let split: Vec<Vec<String>> = patterns
+            .iter()
+            .map(|p| p.split(and).map(str::to_owned).collect())
+            .collect();
+        let words = Words::new(split.iter().flatten().cloned().collect());
+        let needs = split
+            .iter()
+            .map(|parts| parts.iter().filter_map(|w| words.index(w)).collect())
+            .collect();
+        Patterns { words, needs }
+    }
+
+    /// Whether a pattern occurs in `text`.
+    pub fn any_in(&self, text: &[u8]) -> bool {
+        if self.words.is_empty() {
+            return false;
+        }
+        let found = self.words.found_in(text);
+        self.needs
+            .iter()
+            .any(|need| !need.is_empty() && need.iter().all(|w| found.contains(w)))
     }
 }
 
@@ -127,6 +175,15 @@ mod tests {
             "no bus word"
         );
         assert!(!filter.may_hold_site(b"struct Point { x: f64 }"));
+    }
+
+    #[test]
+    fn patterns_with_several_words() {
+        let patterns = Patterns::new(vec!["Detector\u{0}fn check".into(), "EDGE".into()], '\u{0}');
+        assert!(patterns.any_in(b"impl Detector { fn check(&self) {} }"));
+        assert!(!patterns.any_in(b"impl Other { fn check(&self) {} }"));
+        assert!(patterns.any_in(b"use events::EDGE;"));
+        assert!(!Patterns::new(Vec::new(), '\u{0}').any_in(b"EDGE"));
     }
 
     #[test]

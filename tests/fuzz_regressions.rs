@@ -106,7 +106,6 @@ const LEVELS: usize = 200_000;
 /// A raw string ending in `\` makes the bracket-depth prefilter think a string is still
 /// open, so the brackets after it are not counted and reach the recursive parser.
 #[test]
-#[ignore = "stack overflow: the nesting check misreads r\"\\\" (reported)"]
 fn raw_string_hides_deep_nesting() {
     let text = format!(
         "fn f() {{ let s = r\"\\\"; let x = {}1{}; let t = \"\"; }}\n",
@@ -118,7 +117,6 @@ fn raw_string_hides_deep_nesting() {
 
 /// `')'` char literals are counted as closing brackets.
 #[test]
-#[ignore = "stack overflow: the nesting check counts ')' char literals (reported)"]
 fn char_literals_hide_deep_nesting() {
     let text = format!(
         "fn f() {{ let x = {}1{}; }}\n",
@@ -130,7 +128,6 @@ fn char_literals_hide_deep_nesting() {
 
 /// Nesting without brackets: closures of closures.
 #[test]
-#[ignore = "stack overflow: closure nesting is not bracket nesting (reported)"]
 fn nested_closures() {
     let text = format!("fn f() {{ let c = {}1; }}\n", "|| ".repeat(LEVELS));
     assert_eq!(run_binary(&text), Some(0));
@@ -138,7 +135,6 @@ fn nested_closures() {
 
 /// Nesting without brackets: generic arguments.
 #[test]
-#[ignore = "stack overflow: `<` nesting is not bracket nesting (reported)"]
 fn nested_generics() {
     let text = format!(
         "type A = {}u8{};\n",

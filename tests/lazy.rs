@@ -54,3 +54,20 @@ fn lazy_equals_eager_on_every_fixture() {
         "the prefilter skips some files ({lazy} of {eager} parsed)"
     );
 }
+
+#[path = "../examples/gen_corpus.rs"]
+#[allow(dead_code)]
+mod gen_corpus;
+
+#[test]
+fn lazy_equals_eager_on_a_generated_workspace() {
+    // 1,200 files in several crates; most hold no event code, like real code.
+    let dir = tempfile::tempdir().unwrap();
+    gen_corpus::generate(dir.path(), 1200, 7).unwrap();
+    let (lazy, eager) = assert_same(dir.path());
+    assert_eq!(eager, 1200);
+    assert!(
+        lazy * 4 < eager,
+        "the prefilter skips most files ({lazy} of {eager} parsed)"
+    );
+}

@@ -189,6 +189,11 @@ pub struct FileFacts {
     pub failure: Option<ParseFailure>,
 }
 
+/// Files larger than this are not parsed: a syntax tree takes about a hundred times the
+/// source's size in memory, and real source files stay far below (generated tables are
+/// the exception, and hold no event code).
+pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
 /// Brackets nested deeper than this make a file a `parse_error` rather than risk the
 /// parser's unbounded recursion. Real code stays far below it.
 pub const MAX_NESTING: usize = 256;
@@ -215,6 +220,21 @@ pub fn extract_text(file: &SourceFile, text: &str, rules: &RuleSet) -> FileFacts
         ..FileFacts::default()
     };
     facts.suppressions = source::suppressions(text, &file.rel);
+    if text.len() > MAX_FILE_BYTES {
+        facts.failure = Some(ParseFailure {
+            location: Location {
+                file: file.rel.clone(),
+                line: 1,
+                column: 1,
+            },
+            message: format!(
+                "file too large to parse: {:.1} MiB (the limit is {} MiB); exclude it if it is generated",
+                text.len() as f64 / (1024.0 * 1024.0),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+        return facts;
+    }
     if let Some(failure) = source::too_deep(text, MAX_NESTING) {
         facts.failure = Some(failure.at(&file.rel));
         return facts;

@@ -1,14 +1,31 @@
-//! What the lazy analysis still has to read: the names that files not parsed yet may
-//! define and that would change the result if they did. Every file mentioning one of these
-//! names is parsed in the next round, so resolution by name (uniqueness included) sees the
-//! same definitions it would see with every file parsed.
+//! What the lazy analysis still has to read: the definitions and uses that files not
+//! parsed yet may hold and that would change the result if they did. Each is a literal
+//! pattern of whole words: `fn on_edge` for a function a handler calls (only its
+//! definition matters, and a definition always reads `fn name`), `type Hit` for a type
+//! that may be an alias, a bare `EDGE_ADDED` for a const (defined or re-exported), a bare
+//! wrapper name (its callers give its key), `Detector` and `fn check` together for a call
+//! of `Detector::check`. Every file holding one of these patterns is
+//! parsed in the next round, so resolution by name (uniqueness included) sees the same
+//! definitions it would see with every file parsed.
 
 use std::collections::{BTreeSet, VecDeque};
 
 use super::paths::{Paths, STD_METHODS};
 use crate::extract::{Body, Callee, FileFacts, HandlerRef, Holder, KeyExpr};
 
-/// Names whose definitions or uses the facts so far depend on.
+/// The definition of a function.
+fn function(name: &str) -> String {
+    format!("fn {name}")
+}
+
+/// Separates the words of a pattern that needs all of them in one file.
+pub const AND: char = '\u{0}';
+
+fn all_of(words: &[&str]) -> String {
+    words.join(&AND.to_string())
+}
+
+/// Patterns whose definitions or uses the facts so far depend on.
 pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
     let paths = Paths::new(files);
     let mut names = BTreeSet::new();
@@ -27,7 +44,7 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                     HandlerRef::Closure(id) => {
                         starts.push((index, Body::Closure(*id)));
                         if let Some(name) = &site.handler {
-                            names.insert(name.clone());
+                            names.insert(function(name));
                         }
                     }
                     HandlerRef::Fn(function) => starts.push((index, Body::Fn(*function))),
@@ -35,7 +52,7 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                         body: Some(body), ..
                     } => starts.push((index, *body)),
                     HandlerRef::Path { segments, scope } => {
-                        names.extend(segments.last().cloned());
+                        names.extend(segments.last().map(|name| function(name)));
                         for (file, function) in paths.fn_path(index, scope, segments) {
                             starts.push((file, Body::Fn(function)));
                         }
@@ -51,6 +68,10 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
         }
         for fact in &file.consts {
             key_names(&fact.value, &mut names);
+        }
+        // An alias of an alias.
+        for alias in &file.aliases {
+            names.insert(format!("type {}", alias.target));
         }
         for call in &file.calls {
             for arg in &call.args {
@@ -76,9 +97,27 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
             match &call.callee {
                 Callee::Method { name, .. } if STD_METHODS.contains(&name.as_str()) => continue,
                 Callee::Method { name, .. } => {
-                    names.insert(name.clone());
+                    names.insert(function(name));
                 }
-                Callee::Path(segments) => names.extend(segments.last().cloned()),
+                Callee::Path(segments) => {
+                    let (Some(name), owner) = (
+                        segments.last(),
+                        segments.len().checked_sub(2).map(|i| &segments[i]),
+                    ) else {
+                        continue;
+                    };
+                    // `Type::f` resolves among `Type`'s methods only: files that mention the
+                    // type and define `f` (`Self::f`: the impl's own type).
+                    let owner = match owner.map(String::as_str) {
+                        Some("Self") => call.scope.self_type.as_deref(),
+                        Some(owner) if owner.starts_with(|c: char| c.is_uppercase()) => Some(owner),
+                        _ => None,
+                    };
+                    names.insert(match owner {
+                        Some(owner) => all_of(&[owner, &function(name)]),
+                        None => function(name),
+                    });
+                }
             }
             for (at, function) in paths.callees(file, &call.scope, &call.callee) {
                 queue.push_back((at, Body::Fn(function)));
@@ -91,8 +130,9 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
 fn key_names(key: &KeyExpr, names: &mut BTreeSet<String>) {
     match key {
         KeyExpr::Const { segments, .. } => names.extend(segments.last().cloned()),
+        // A type key changes only if the name is an alias.
         KeyExpr::Type { name, .. } => {
-            names.insert(name.clone());
+            names.insert(format!("type {name}"));
         }
         KeyExpr::Wrapper { inner, ty } => {
             key_names(inner, names);
