@@ -630,6 +630,40 @@ mod tests {
     }
 
     #[test]
+    fn schema_files_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ok.json"),
+            r#"{"type": "object", "required": ["id"]}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("bad.json"), r#"{"type": 12}"#).unwrap();
+        std::fs::write(dir.path().join("broken.json"), "{").unwrap();
+        let parse = |file: &str| {
+            Config::parse_in(
+                "choreo.toml",
+                &format!("[contracts.\"e\"]\nschema = \"{file}\"\n"),
+                dir.path(),
+            )
+        };
+        let config = parse("ok.json").unwrap();
+        assert!(config.contracts["e"].schema.is_some());
+        for (file, expected) in [
+            ("bad.json", "not a valid JSON Schema"),
+            ("broken.json", "is not JSON"),
+            ("missing.json", "cannot read schema"),
+        ] {
+            match parse(file).unwrap_err() {
+                ConfigError::Invalid(invalid) => {
+                    assert!(invalid.message.contains(expected), "{}", invalid.message);
+                    assert_eq!(invalid.span.offset(), 25, "points at the schema's path");
+                }
+                other => panic!("{other}"),
+            }
+        }
+    }
+
+    #[test]
     fn nats_preset_brings_its_syntax_unless_set() {
         let config = Config::parse("c", "[analysis]\npresets = [\"nats\"]\n").unwrap();
         assert_eq!(config.topic_syntax, TopicSyntax::Nats);
