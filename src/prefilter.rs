@@ -33,9 +33,31 @@ const BUS_WORDS: &[&str] = &[
 
 /// Decides whether a file can hold a publish or subscribe site.
 pub struct SiteFilter {
-    strong: Words,
-    everyday: Words,
-    bus: AhoCorasick,
+    strong: Option<regex::bytes::Regex>,
+    everyday: Option<regex::bytes::Regex>,
+    bus: Option<regex::bytes::Regex>,
+}
+
+/// One regex for whole words (ASCII word boundaries: conservative around other bytes).
+/// The regex crate finds the literals with SIMD before it looks at the boundaries.
+fn word_regex(words: &[String], case_insensitive: bool, whole: bool) -> Option<regex::bytes::Regex> {
+    let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
+    words.sort();
+    words.dedup();
+    if words.is_empty() {
+        return None;
+    }
+    let alternatives = words.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
+    let pattern = if whole {
+        format!(r"(?-u:\b)(?:{alternatives})(?-u:\b)")
+    } else {
+        format!("(?:{alternatives})")
+    };
+    regex::bytes::RegexBuilder::new(&pattern)
+        .case_insensitive(case_insensitive)
+        .unicode(false)
+        .build()
+        .ok()
 }
 
 impl SiteFilter {
@@ -56,20 +78,17 @@ impl SiteFilter {
         if rules.bevy {
             strong.extend(BEVY_WORDS.iter().map(|w| (*w).to_owned()));
         }
+        let bus: Vec<String> = BUS_WORDS.iter().map(|w| (*w).to_owned()).collect();
         SiteFilter {
-            strong: Words::new(strong),
-            everyday: Words::new(everyday),
-            bus: AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(BUS_WORDS)
-                .unwrap_or_else(|_| {
-                    AhoCorasick::new(["\u{0}"]).expect("a one-byte pattern builds")
-                }),
+            strong: word_regex(&strong, false, true),
+            everyday: word_regex(&everyday, false, true),
+            bus: word_regex(&bus, true, false),
         }
     }
 
     pub fn may_hold_site(&self, text: &[u8]) -> bool {
-        self.strong.any_in(text) || (self.everyday.any_in(text) && self.bus.is_match(text))
+        let found = |regex: &Option<regex::bytes::Regex>| regex.as_ref().is_some_and(|r| r.is_match(text));
+        found(&self.strong) || (found(&self.bus) && found(&self.everyday))
     }
 }
 
