@@ -40,14 +40,22 @@ pub struct SiteFilter {
 
 /// One regex for whole words (ASCII word boundaries: conservative around other bytes).
 /// The regex crate finds the literals with SIMD before it looks at the boundaries.
-fn word_regex(words: &[String], case_insensitive: bool, whole: bool) -> Option<regex::bytes::Regex> {
+fn word_regex(
+    words: &[String],
+    case_insensitive: bool,
+    whole: bool,
+) -> Option<regex::bytes::Regex> {
     let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
     words.sort();
     words.dedup();
     if words.is_empty() {
         return None;
     }
-    let alternatives = words.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
+    let alternatives = words
+        .iter()
+        .map(|w| regex::escape(w))
+        .collect::<Vec<_>>()
+        .join("|");
     let pattern = if whole {
         format!(r"(?-u:\b)(?:{alternatives})(?-u:\b)")
     } else {
@@ -87,7 +95,8 @@ impl SiteFilter {
     }
 
     pub fn may_hold_site(&self, text: &[u8]) -> bool {
-        let found = |regex: &Option<regex::bytes::Regex>| regex.as_ref().is_some_and(|r| r.is_match(text));
+        let found =
+            |regex: &Option<regex::bytes::Regex>| regex.as_ref().is_some_and(|r| r.is_match(text));
         found(&self.strong) || (found(&self.bus) && found(&self.everyday))
     }
 }
