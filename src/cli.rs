@@ -283,15 +283,28 @@ fn apply_level_flags(levels: &mut Levels, matches: &ArgMatches) -> miette::Resul
     Ok(())
 }
 
-fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
-    let config = Config::discover(&args.path, args.config.as_deref())?;
+/// What a gating command starts from: the config, the effective levels (config, then
+/// `-D/-W/-A` in order) and the baseline, if one was given.
+fn gate(
+    path: &Path,
+    config: Option<&Path>,
+    baseline: Option<&Path>,
+    matches: &ArgMatches,
+) -> miette::Result<(Config, Levels, Option<Baseline>)> {
+    let config = Config::discover(path, config)?;
     let mut levels = config.levels.clone();
     apply_level_flags(&mut levels, matches)?;
+    let baseline = baseline.map(Baseline::load).transpose()?;
+    Ok((config, levels, baseline))
+}
 
-    let baseline = match &args.baseline {
-        Some(path) => Some(Baseline::load(path)?),
-        None => None,
-    };
+fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
+    let (config, levels, baseline) = gate(
+        &args.path,
+        args.config.as_deref(),
+        args.baseline.as_deref(),
+        matches,
+    )?;
     let bar = ProgressBar::new(!args.quiet && std::io::stderr().is_terminal());
     let progress = |event| bar.update(event);
     let options = crate::Options {
@@ -441,13 +454,12 @@ fn write_file(path: &Path, text: &str, what: &str) -> miette::Result<()> {
 }
 
 fn validate(args: &ValidateArgs, matches: &ArgMatches) -> miette::Result<Status> {
-    let config = Config::discover(&args.path, args.config.as_deref())?;
-    let mut levels = config.levels.clone();
-    apply_level_flags(&mut levels, matches)?;
-    let baseline = match &args.baseline {
-        Some(path) => Some(Baseline::load(path)?),
-        None => None,
-    };
+    let (config, levels, baseline) = gate(
+        &args.path,
+        args.config.as_deref(),
+        args.baseline.as_deref(),
+        matches,
+    )?;
     let options = crate::Options {
         baseline: baseline.as_ref(),
         ..crate::Options::default()
