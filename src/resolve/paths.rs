@@ -2,7 +2,7 @@
 //! definitions, through `use` imports, re-exports, globs and crate names; type aliases to
 //! their targets.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::extract::{absolutize, FileFacts, KeyExpr, Scope};
 
@@ -117,6 +117,9 @@ pub struct Paths<'a> {
     methods_by_name: HashMap<&'a str, Vec<FnId>>,
     modules: HashMap<&'a [String], Vec<(usize, usize)>>,
     aliases: HashMap<&'a str, BTreeSet<&'a str>>,
+    /// How many paths lookups have tried, for tests of their cost.
+    #[cfg(test)]
+    tried: std::cell::Cell<usize>,
 }
 
 impl<'a> Paths<'a> {
@@ -129,6 +132,8 @@ impl<'a> Paths<'a> {
             methods_by_name: HashMap::new(),
             modules: HashMap::new(),
             aliases: HashMap::new(),
+            #[cfg(test)]
+            tried: std::cell::Cell::new(0),
         };
         for (index, file) in files.iter().enumerate() {
             for fact in &file.consts {
@@ -209,13 +214,11 @@ impl<'a> Paths<'a> {
                 _ => self.resolve_at(file, ty, depth + 1),
             },
             KeyExpr::Const { segments, scope } => {
-                for candidate in self.candidates(file, scope, segments) {
-                    let found = self.lookup(&candidate, 0, &|path| self.consts.get(path).copied());
-                    if let Some((at, value)) = found {
-                        return self.resolve_at(at, value, depth + 1);
-                    }
+                let candidates = self.candidates(file, scope, segments);
+                match self.lookup(candidates, &|path| self.consts.get(path).copied()) {
+                    Some((at, value)) => self.resolve_at(at, value, depth + 1),
+                    None => Resolved::Unknown,
                 }
-                Resolved::Unknown
             }
         }
     }
@@ -329,16 +332,9 @@ impl<'a> Paths<'a> {
     }
 
     fn free_fn(&self, file: usize, scope: &Scope, segments: &[String]) -> Vec<FnId> {
-        for candidate in self.candidates(file, scope, segments) {
-            if let Some(found) =
-                self.lookup(&candidate, 0, &|path| self.free_fns.get(path).cloned())
-            {
-                return found;
-            }
-        }
-        // A bare name inside an `impl` may also be an associated function called through a
-        // `use Self::..`-less path; only a method of the same type is accepted then.
-        Vec::new()
+        let candidates = self.candidates(file, scope, segments);
+        self.lookup(candidates, &|path| self.free_fns.get(path).cloned())
+            .unwrap_or_default()
     }
 
     /// The absolute paths a path written in `scope` may stand for, most likely first.
@@ -387,18 +383,39 @@ impl<'a> Paths<'a> {
         }
     }
 
-    /// The definition at an absolute path, following `use` re-exports and globs.
+    /// The definition at the first of `candidates` (absolute paths) that has one,
+    /// following `use` re-exports and globs.
     fn lookup<T>(
         &self,
-        path: &[String],
+        candidates: Vec<Vec<String>>,
+        get: &dyn Fn(&[String]) -> Option<T>,
+    ) -> Option<T> {
+        // Every path is tried once per lookup: glob re-exports fan out and loop (`libc`
+        // re-exports its platform modules into each other), and following them without
+        // remembering where we have been is exponential in the chain's length.
+        let mut seen = HashSet::new();
+        candidates
+            .into_iter()
+            .find_map(|candidate| self.lookup_from(candidate, 0, get, &mut seen))
+    }
+
+    fn lookup_from<T>(
+        &self,
+        path: Vec<String>,
         depth: usize,
         get: &dyn Fn(&[String]) -> Option<T>,
+        seen: &mut HashSet<Vec<String>>,
     ) -> Option<T> {
         if depth > MAX_DEPTH {
             return None;
         }
-        if let Some(found) = get(path) {
+        #[cfg(test)]
+        self.tried.set(self.tried.get() + 1);
+        if let Some(found) = get(&path) {
             return Some(found);
+        }
+        if !seen.insert(path.clone()) {
+            return None;
         }
         let (name, module_path) = path.split_last()?;
         for &(file, module_index) in self.modules.get(module_path)? {
@@ -411,13 +428,66 @@ impl<'a> Paths<'a> {
                 self_type: None,
             };
             for candidate in self.candidates(file, &scope, std::slice::from_ref(name)) {
-                if candidate.as_slice() != path {
-                    if let Some(found) = self.lookup(&candidate, depth + 1, get) {
+                if candidate != path {
+                    if let Some(found) = self.lookup_from(candidate, depth + 1, get, seen) {
                         return Some(found);
                     }
                 }
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::loose_file;
+    use crate::extract::{extract_text, Callee};
+    use crate::rules::{Preset, RuleSet};
+
+    /// `libc`'s shape: platform modules that glob re-export each other. A name defined
+    /// nowhere used to be chased through every order of the globs, up to `MAX_DEPTH`
+    /// deep: hours on `libc` itself.
+    #[test]
+    fn glob_cycles_are_searched_once() {
+        let modules = 12;
+        let mut text = String::new();
+        for i in 0..modules {
+            text.push_str(&format!("pub mod m{i} {{\n"));
+            for j in 0..modules {
+                if j != i {
+                    text.push_str(&format!("    pub use crate::m{j}::*;\n"));
+                }
+            }
+            text.push_str("}\n");
+        }
+        text.push_str("use m0::*;\nfn main() { missing(); present(); }\n");
+        text.push_str("pub mod m5x { pub fn present() {} }\n");
+        text = text.replace(
+            "pub mod m5 {\n",
+            "pub mod m5 {\n    pub use crate::m5x::present;\n",
+        );
+        let rules = RuleSet::new(&[Preset::Generic], &[]);
+        let files = vec![extract_text(&loose_file("src/lib.rs"), &text, &rules)];
+        let paths = Paths::new(&files);
+        let call = |name: &str| {
+            files[0]
+                .calls
+                .iter()
+                .find(|call| matches!(&call.callee, Callee::Path(p) if p.last().is_some_and(|n| n == name)))
+                .expect("the call is extracted")
+        };
+        let missing = call("missing");
+        assert!(paths.callees(0, &missing.scope, &missing.callee).is_empty());
+        // Each module's path for the name, tried a few times over: linear, not exponential.
+        let tried = paths.tried.get();
+        assert!(tried < 50 * modules, "{tried} paths tried");
+        let present = call("present");
+        assert_eq!(
+            paths.callees(0, &present.scope, &present.callee).len(),
+            1,
+            "a name that is there is still found through the globs"
+        );
     }
 }
