@@ -33,17 +33,37 @@ const BUS_WORDS: &[&str] = &[
 
 /// Decides whether a file can hold a publish or subscribe site.
 pub struct SiteFilter {
+    /// Rule names that make a site on their own.
     strong: Option<regex::bytes::Regex>,
+    /// Type names that make a site (bevy's `EventReader<E>` parameters).
+    types: Option<regex::bytes::Regex>,
     everyday: Option<regex::bytes::Regex>,
     bus: Option<regex::bytes::Regex>,
 }
 
-/// One regex for whole words (ASCII word boundaries: conservative around other bytes).
-/// The regex crate finds the literals with SIMD before it looks at the boundaries.
+/// How a word must be followed to be a call's name: by an argument list, a macro's `!` or
+/// a path's `::` (`publish::<Edge>(..)`), with any whitespace and comments between. A rule
+/// name in prose (`// emit on every change`) does not count: on real code the everyday
+/// names are common English words.
+const CALLED: &str = r"(?:\s|//[^\n]*\n|/\*(?s:.)*?\*/)*(?:\(|!|::)";
+
+/// How a regex's words must stand.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Anywhere, even inside a longer word.
+    Within,
+    /// As a whole word (ASCII word boundaries: conservative around other bytes).
+    Word,
+    /// As a whole word called as a function, method or macro.
+    Called,
+}
+
+/// One regex for a set of words. The regex crate finds the literals with SIMD before it
+/// looks at what surrounds them.
 fn word_regex(
     words: &[String],
     case_insensitive: bool,
-    whole: bool,
+    shape: Shape,
 ) -> Option<regex::bytes::Regex> {
     let mut words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
     words.sort();
@@ -56,10 +76,10 @@ fn word_regex(
         .map(|w| regex::escape(w))
         .collect::<Vec<_>>()
         .join("|");
-    let pattern = if whole {
-        format!(r"(?-u:\b)(?:{alternatives})(?-u:\b)")
-    } else {
-        format!("(?:{alternatives})")
+    let pattern = match shape {
+        Shape::Within => format!("(?:{alternatives})"),
+        Shape::Word => format!(r"(?-u:\b)(?:{alternatives})(?-u:\b)"),
+        Shape::Called => format!(r"(?-u:\b)(?:{alternatives})(?-u:\b){CALLED}"),
     };
     regex::bytes::RegexBuilder::new(&pattern)
         .case_insensitive(case_insensitive)
@@ -72,6 +92,7 @@ impl SiteFilter {
     pub fn new(rules: &RuleSet) -> SiteFilter {
         let mut strong: Vec<String> = Vec::new();
         let mut everyday: Vec<String> = Vec::new();
+        let mut types: Vec<String> = Vec::new();
         for rule in &rules.rules {
             let name = match &rule.matcher {
                 crate::rules::Matcher::Name(name) => name.clone(),
@@ -84,21 +105,39 @@ impl SiteFilter {
             }
         }
         if rules.bevy {
-            strong.extend(BEVY_WORDS.iter().map(|w| (*w).to_owned()));
+            types.extend(BEVY_WORDS.iter().map(|w| (*w).to_owned()));
         }
         let bus: Vec<String> = BUS_WORDS.iter().map(|w| (*w).to_owned()).collect();
         SiteFilter {
-            strong: word_regex(&strong, false, true),
-            everyday: word_regex(&everyday, false, true),
-            bus: word_regex(&bus, true, false),
+            strong: word_regex(&strong, false, Shape::Called),
+            types: word_regex(&types, false, Shape::Word),
+            everyday: word_regex(&everyday, false, Shape::Called),
+            bus: word_regex(&bus, true, Shape::Within),
         }
     }
 
     pub fn may_hold_site(&self, text: &[u8]) -> bool {
         let found =
             |regex: &Option<regex::bytes::Regex>| regex.as_ref().is_some_and(|r| r.is_match(text));
-        found(&self.strong) || (found(&self.bus) && found(&self.everyday))
+        // A definition (`pub fn subscribe(&self) -> Pollable`) is not a call.
+        let called = |regex: &Option<regex::bytes::Regex>| {
+            regex
+                .as_ref()
+                .is_some_and(|r| r.find_iter(text).any(|m| !defines(&text[..m.start()])))
+        };
+        called(&self.strong) || found(&self.types) || (found(&self.bus) && called(&self.everyday))
     }
+}
+
+/// Whether text ends with the `fn` keyword and whitespace: what follows is the name of a
+/// definition.
+fn defines(before: &[u8]) -> bool {
+    let trimmed = before.trim_ascii_end();
+    trimmed.len() < before.len()
+        && trimmed.ends_with(b"fn")
+        && !trimmed[..trimmed.len() - 2]
+            .last()
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// A set of identifiers, matched as whole words.
@@ -269,6 +308,26 @@ mod tests {
             "no bus word"
         );
         assert!(!filter.may_hold_site(b"struct Point { x: f64 }"));
+        assert!(
+            !filter.may_hold_site(b"// publish on every event bus change"),
+            "rule names in prose are not calls"
+        );
+        for called in [
+            "bus.publish::<Edge>(e)",
+            "publish!(bus, e)",
+            "bus.publish\n    (e)",
+            "bus.publish /* the edge */ (e)",
+            "bus.publish // the edge\n (e)",
+            "Bus::publish(&bus, e)",
+            "event_bus.emit (x)",
+        ] {
+            assert!(filter.may_hold_site(called.as_bytes()), "{called}");
+        }
+        assert!(!filter.may_hold_site(b"pub fn subscribe(&self) -> Pollable {"));
+        assert!(filter.may_hold_site(b"pub fn subscribe(&self) { self.bus.subscribe(h) }"));
+        assert!(filter.may_hold_site(b"let f = xfn subscribe(h);"));
+        let bevy = SiteFilter::new(&RuleSet::new(&[Preset::Bevy], &[]));
+        assert!(bevy.may_hold_site(b"fn f(mut r: EventReader<Hit>) {}"));
     }
 
     #[test]
