@@ -71,3 +71,89 @@ fn lazy_equals_eager_on_a_generated_workspace() {
         "the prefilter skips most files ({lazy} of {eager} parsed)"
     );
 }
+
+/// Writes `files` (path, text) under a fresh directory.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// What real code is full of and must not pull into the parse: consts, aliases and calls
+/// that no key depends on, rule names in prose and in definitions. What a key does depend
+/// on is still found: a const's value through another const, and a wrapper's key through
+/// a wrapper of it, two files away.
+#[test]
+fn only_what_a_key_needs_is_parsed() {
+    let dir = tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "mod bus; mod relay; mod outer; mod start; mod events; mod base;\n\
+             mod listener; mod limits; mod prose; mod source;\n",
+        ),
+        (
+            "src/bus.rs",
+            "pub struct Bus;\nimpl Bus {\n    pub fn publish(&self, _topic: &str, _n: u32) {}\n    \
+             pub fn subscribe(&self, _topic: &str, _h: fn(u32)) {}\n}\n",
+        ),
+        (
+            "src/relay.rs",
+            "use crate::bus::Bus;\npub fn inner(bus: &Bus, topic: &str) {\n    bus.publish(topic, 1);\n}\n",
+        ),
+        (
+            "src/outer.rs",
+            "use crate::bus::Bus;\npub fn outer(bus: &Bus, topic: &str) {\n    crate::relay::inner(bus, topic);\n}\n",
+        ),
+        (
+            "src/start.rs",
+            "use crate::bus::Bus;\npub fn start(bus: &Bus) {\n    crate::outer::outer(bus, crate::events::EDGE);\n}\n",
+        ),
+        ("src/events.rs", "pub const EDGE: &str = crate::base::BASE;\n"),
+        ("src/base.rs", "pub const BASE: &str = \"edge.added\";\n"),
+        (
+            "src/listener.rs",
+            "use crate::bus::Bus;\nuse crate::limits::*;\n\
+             const RETRIES: u32 = MAX_RETRIES;\ntype Handle = Inner;\n\
+             fn configure(_n: u32) {}\n\
+             pub fn listen(bus: &Bus) {\n    configure(TUNING);\n    bus.subscribe(\"edge.added\", |_| {});\n}\n",
+        ),
+        (
+            "src/limits.rs",
+            "pub const MAX_RETRIES: u32 = 3;\npub const TUNING: u32 = 1;\npub type Inner = u8;\n",
+        ),
+        (
+            "src/prose.rs",
+            "// We emit on every change and publish nothing; the event bus is elsewhere.\npub fn quiet() {}\n",
+        ),
+        (
+            "src/source.rs",
+            "pub trait Source {\n    fn subscribe(&self) -> u32;\n    fn publish(&self);\n}\n",
+        ),
+    ]);
+    let (lazy, eager) = assert_same(dir.path());
+    let report = report(dir.path(), false);
+    let keys: Vec<&str> = report.events.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["edge.added"]);
+    let publishers: Vec<&str> = report.events[0]
+        .publishers
+        .iter()
+        .map(|p| p.file.as_str())
+        .collect();
+    assert_eq!(
+        publishers,
+        ["src/start.rs"],
+        "the key is found through two wrappers and two consts"
+    );
+    assert_eq!(eager, 11);
+    // relay, listener (sites); outer, start (callers of the wrappers); events, base (the
+    // consts); lib.rs (names the modules). Not bus, limits, prose or source.
+    assert_eq!(lazy, 7, "parsed {lazy} of {eager}");
+}

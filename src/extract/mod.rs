@@ -154,6 +154,16 @@ pub enum Callee {
     Path(Vec<String>),
 }
 
+impl Callee {
+    /// The called function's own name: `name` in `x.name(..)` and `a::name(..)`.
+    pub fn name(&self) -> &str {
+        match self {
+            Callee::Method { name, .. } => name,
+            Callee::Path(segments) => segments.last().map_or("", String::as_str),
+        }
+    }
+}
+
 /// A call inside a body, kept for the call graph and interprocedural keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallFact {

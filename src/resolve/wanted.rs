@@ -30,13 +30,14 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
     let paths = Paths::new(files);
     let mut names = BTreeSet::new();
     let mut starts: Vec<(usize, Body)> = Vec::new();
+    // Functions whose parameter is a site's key: their callers give the key.
+    let mut wrappers: BTreeSet<&str> = BTreeSet::new();
     for (index, file) in files.iter().enumerate() {
         for site in &file.sites {
             key_names(&site.key, &mut names);
             if matches!(site.key, KeyExpr::Param(_)) {
-                // Callers of a wrapper give its key.
                 if let Some(Body::Fn(function)) = site.body {
-                    names.insert(file.functions[function].name.clone());
+                    wrappers.insert(&file.functions[function].name);
                 }
             }
             if let Some(handler) = &site.handler_ref {
@@ -66,21 +67,46 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                 }
             }
         }
-        for fact in &file.consts {
-            key_names(&fact.value, &mut names);
-        }
-        // An alias of an alias.
-        for alias in &file.aliases {
-            names.insert(format!("type {}", alias.target));
-        }
-        for call in &file.calls {
-            for arg in &call.args {
-                if let KeyExpr::Const { .. } = arg {
-                    key_names(arg, &mut names);
+    }
+    // Only what a key depends on is wanted, never every const and alias the parsed files
+    // mention: on real code that chases `libc`'s thousands of consts through the tree.
+    loop {
+        let before = (names.len(), wrappers.len());
+        for file in files {
+            for call in &file.calls {
+                if !wrappers.contains(call.callee.name()) {
+                    continue;
+                }
+                for arg in &call.args {
+                    match arg {
+                        // A wrapper of a wrapper.
+                        KeyExpr::Param(_) => {
+                            if let Some(Body::Fn(caller)) = call.body {
+                                wrappers.insert(&file.functions[caller].name);
+                            }
+                        }
+                        _ => key_names(arg, &mut names),
+                    }
+                }
+            }
+            for fact in &file.consts {
+                if fact.path.last().is_some_and(|name| names.contains(name)) {
+                    key_names(&fact.value, &mut names);
+                }
+            }
+            // An alias of an alias.
+            for alias in &file.aliases {
+                let name = alias.path.last().map(|name| format!("type {name}"));
+                if name.is_some_and(|name| names.contains(&name)) {
+                    names.insert(format!("type {}", alias.target));
                 }
             }
         }
+        if (names.len(), wrappers.len()) == before {
+            break;
+        }
     }
+    names.extend(wrappers.iter().map(|name| (*name).to_owned()));
 
     // Every call made on the way from a handler may reach a function in another file.
     let mut seen: BTreeSet<(usize, Body)> = BTreeSet::new();
