@@ -1,6 +1,7 @@
 //! Criterion benchmark of the pipeline's stages on a generated workspace (the same
-//! generator as `cargo run --example gen_corpus`): discovery, per-file extraction, the
-//! whole-tree stages (resolve, graph, lints, report), and `analyze` end to end.
+//! generator as `cargo run --example gen_corpus`): discovery, the site prefilter, per-file
+//! extraction, the whole-tree stages (resolve, graph, lints, report), and `analyze` end to
+//! end.
 //!
 //! `cargo bench --bench pipeline`; `CHOREO_BENCH_FILES=N` changes the tree's size
 //! (default 1,500 files, about 9 MB).
@@ -40,6 +41,24 @@ fn pipeline(c: &mut Criterion) {
     });
 
     let discovery = choreo::discover::discover(root, &config.exclude);
+    let texts: Vec<Vec<u8>> = discovery
+        .files
+        .iter()
+        .map(|file| std::fs::read(&file.path).expect("a generated file"))
+        .collect();
+    let sites = choreo::prefilter::SiteFilter::new(&rules);
+    // The first round's byte scan over every file, from memory.
+    group.bench_function("site prefilter (1 thread)", |b| {
+        b.iter(|| {
+            black_box(
+                texts
+                    .iter()
+                    .filter(|text| sites.may_hold_site(text))
+                    .count(),
+            )
+        })
+    });
+
     // One thread: the per-file cost, without the pool.
     group.bench_function("extract (1 thread)", |b| {
         b.iter(|| {
