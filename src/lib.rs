@@ -267,8 +267,9 @@ pub fn analyze_with(
     });
     let coupling = levels.get(lints::lookup("direct_coupling").expect("a registered lint"))
         != lints::Level::Allow;
-    let facts =
-        pool.install(|| parse_lazily(&discovery, &rules, options.eager, coupling, &progress));
-
-    Ok(finish(facts, &discovery, config, levels, options.baseline))
+    // Resolution spreads its per-file work over the same threads.
+    Ok(pool.install(|| {
+        let facts = parse_lazily(&discovery, &rules, options.eager, coupling, &progress);
+        finish(facts, &discovery, config, levels, options.baseline)
+    }))
 }

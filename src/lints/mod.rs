@@ -233,6 +233,7 @@ pub fn did_you_mean<'a>(
             .collect()
     };
     let wanted = normal(key);
+    let key_chars: Vec<char> = key.chars().collect();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate == key {
@@ -245,15 +246,12 @@ pub fn did_you_mean<'a>(
             // Lengths this far apart are more than two edits apart.
             continue;
         } else {
-            let longest = key.chars().count().max(candidate.chars().count());
-            let distance = damerau_levenshtein(
-                &key.chars().collect::<Vec<_>>(),
-                &candidate.chars().collect::<Vec<_>>(),
-            );
-            if distance > 2 || distance * 3 > longest {
-                continue;
+            let candidate_chars: Vec<char> = candidate.chars().collect();
+            let longest = key_chars.len().max(candidate_chars.len());
+            match damerau_levenshtein(&key_chars, &candidate_chars, 2) {
+                Some(distance) if distance * 3 <= longest => distance,
+                _ => continue,
             }
-            distance
         };
         if best.is_none_or(|(d, k)| (distance, candidate) < (d, k)) {
             best = Some((distance, candidate));
@@ -262,28 +260,32 @@ pub fn did_you_mean<'a>(
     best.map(|(_, candidate)| candidate)
 }
 
-/// Edit distance with adjacent transpositions (the optimal string alignment variant).
-fn damerau_levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+/// Edit distance with adjacent transpositions (the optimal string alignment variant), or
+/// `None` once it is sure to exceed `limit`: every key is compared with every other, so
+/// most comparisons stop after a few rows.
+fn damerau_levenshtein(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    // Three rows: the one before the last is needed for transpositions.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
     for i in 1..=a.len() {
+        row[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+                best = best.min(before[j - 2] + 1);
             }
-            rows[i][j] = best;
+            row[j] = best;
         }
+        // A row's smallest cell never decreases further down.
+        if row.iter().min().is_some_and(|&min| min > limit) {
+            return None;
+        }
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
     }
-    rows[a.len()][b.len()]
+    Some(last[b.len()]).filter(|&distance| distance <= limit)
 }
 
 #[cfg(test)]
@@ -313,7 +315,19 @@ mod tests {
             hint("cache.hit", &["cache.hti", "cache.hat"]),
             Some("cache.hat")
         );
-        assert_eq!(damerau_levenshtein(&['a', 'b'], &['b', 'a']), 1);
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        let distance = |a: &str, b: &str, limit| damerau_levenshtein(&chars(a), &chars(b), limit);
+        assert_eq!(distance("ab", "ba", 2), Some(1));
+        assert_eq!(distance("", "abc", 3), Some(3));
+        assert_eq!(distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(distance("kitten", "sitting", 2), None);
+        assert_eq!(
+            distance("ca", "abc", 3),
+            Some(3),
+            "no substring edits in OSA"
+        );
+        assert_eq!(distance("order.placed", "order.plcaed", 2), Some(1));
+        assert_eq!(distance("order.placed", "billing.settled", 2), None);
     }
 
     #[test]

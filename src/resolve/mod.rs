@@ -182,9 +182,11 @@ struct CallGraph {
 
 impl CallGraph {
     fn new(paths: &Paths<'_>) -> Self {
+        use rayon::prelude::*;
+        // Every call of every parsed file: the largest part of resolution, and per file.
         let callees: Vec<Vec<Vec<FnId>>> = paths
             .files()
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(index, file)| {
                 file.calls

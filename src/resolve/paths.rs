@@ -119,7 +119,7 @@ pub struct Paths<'a> {
     aliases: HashMap<&'a str, BTreeSet<&'a str>>,
     /// How many paths lookups have tried, for tests of their cost.
     #[cfg(test)]
-    tried: std::cell::Cell<usize>,
+    tried: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Paths<'a> {
@@ -133,7 +133,7 @@ impl<'a> Paths<'a> {
             modules: HashMap::new(),
             aliases: HashMap::new(),
             #[cfg(test)]
-            tried: std::cell::Cell::new(0),
+            tried: std::sync::atomic::AtomicUsize::new(0),
         };
         for (index, file) in files.iter().enumerate() {
             for fact in &file.consts {
@@ -410,7 +410,8 @@ impl<'a> Paths<'a> {
             return None;
         }
         #[cfg(test)]
-        self.tried.set(self.tried.get() + 1);
+        self.tried
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(found) = get(&path) {
             return Some(found);
         }
@@ -481,7 +482,7 @@ mod tests {
         let missing = call("missing");
         assert!(paths.callees(0, &missing.scope, &missing.callee).is_empty());
         // Each module's path for the name, tried a few times over: linear, not exponential.
-        let tried = paths.tried.get();
+        let tried = paths.tried.load(std::sync::atomic::Ordering::Relaxed);
         assert!(tried < 50 * modules, "{tried} paths tried");
         let present = call("present");
         assert_eq!(
