@@ -102,6 +102,54 @@ pub const STD_METHODS: &[&str] = &[
     "write",
 ];
 
+/// Types and traits of the standard library. `Arc::new(..)` or `Instant::now()` in a
+/// handler is never taken for a call of the tree's own function, in either the lazy or the
+/// eager analysis: otherwise every file that mentions `Arc` and defines some `fn new` would
+/// have to be parsed to rule it out. A tree that defines its own type of one of these
+/// names does not get its associated functions followed.
+pub const STD_TYPES: &[&str] = &[
+    "Arc",
+    "AtomicBool",
+    "AtomicI32",
+    "AtomicI64",
+    "AtomicU32",
+    "AtomicU64",
+    "AtomicUsize",
+    "BTreeMap",
+    "BTreeSet",
+    "BinaryHeap",
+    "Box",
+    "Cell",
+    "Clone",
+    "Cow",
+    "Default",
+    "Duration",
+    "From",
+    "HashMap",
+    "HashSet",
+    "Instant",
+    "Into",
+    "LazyLock",
+    "Mutex",
+    "OnceCell",
+    "OnceLock",
+    "Option",
+    "Path",
+    "PathBuf",
+    "PhantomData",
+    "Pin",
+    "Rc",
+    "RefCell",
+    "Result",
+    "RwLock",
+    "String",
+    "SystemTime",
+    "ToString",
+    "Vec",
+    "VecDeque",
+    "Weak",
+];
+
 /// A function definition: (file index, index into that file's `functions`).
 pub type FnId = (usize, usize);
 
@@ -297,6 +345,8 @@ impl<'a> Paths<'a> {
                 Some(ty) => ty.clone(),
                 None => return Vec::new(),
             }
+        } else if STD_TYPES.contains(&owner.as_str()) {
+            return Vec::new();
         } else if owner.starts_with(|c: char| c.is_uppercase()) {
             self.alias_target(owner)
         } else {

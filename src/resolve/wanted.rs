@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::paths::{Paths, STD_METHODS};
+use super::paths::{Paths, STD_METHODS, STD_TYPES};
 use crate::extract::{Body, Callee, FileFacts, HandlerRef, Holder, KeyExpr};
 
 /// The definition of a function.
@@ -135,6 +135,7 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                     // `Type::f` resolves among `Type`'s methods only: files that mention the
                     // type and define `f` (`Self::f`: the impl's own type).
                     let owner = match owner.map(String::as_str) {
+                        Some(owner) if STD_TYPES.contains(&owner) => continue,
                         Some("Self") => call.scope.self_type.as_deref(),
                         Some(owner) if owner.starts_with(|c: char| c.is_uppercase()) => Some(owner),
                         _ => None,
