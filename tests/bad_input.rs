@@ -38,6 +38,32 @@ fn analyze(dir: &Path, tree: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The capabilities that let root ignore file permissions.
+#[cfg(unix)]
+const DROP_DAC: [&str; 3] = ["--bounding-set", "-dac_override,-dac_read_search", "--"];
+
+/// `choreo` run so that permissions hold even for root (as CI runs): under `setpriv` with
+/// the capabilities that override them dropped, if that works here, which `probe` (a
+/// command that permissions must make fail) shows. `None` when it does not.
+#[cfg(unix)]
+fn choreo_without_dac(dir: &Path, probe: &[&str]) -> Option<Command> {
+    let denied = std::process::Command::new("setpriv")
+        .current_dir(dir)
+        .args(DROP_DAC)
+        .args(probe)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| !status.success());
+    denied.then(|| {
+        let mut command = Command::new("setpriv");
+        command
+            .current_dir(dir)
+            .args(DROP_DAC)
+            .arg(assert_cmd::cargo::cargo_bin("choreo"));
+        command
+    })
+}
+
 fn report(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -159,22 +185,28 @@ fn unreadable_file_is_a_permission_denied_parse_error() {
     write(dir.path(), "tree/src/lib.rs", HEALTHY);
     let secret = write(dir.path(), "tree/src/secret.rs", "pub fn secret() {}\n");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let readable = std::fs::File::open(&secret).is_ok();
-
-    let output = analyze(dir.path(), "tree", &[]);
+    let mut choreo = if std::fs::File::open(&secret).is_err() {
+        Some(Command::cargo_bin("choreo").unwrap())
+    } else {
+        // Root reads a mode-000 file unless it gives up the capability to.
+        choreo_without_dac(dir.path(), &["cat", "tree/src/secret.rs"])
+    };
+    let Some(choreo) = choreo.as_mut() else {
+        eprintln!("note: mode-000 files are readable here and setpriv cannot change it; skipped");
+        return;
+    };
+    let output = choreo
+        .current_dir(dir.path())
+        .args(["analyze", "tree", "-o", "report.json", "-q"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = report(dir.path());
     assert_eq!(report["summary"]["files_scanned"], 2);
-    if readable {
-        // Root (as in CI) reads a chmod-000 file, so there is nothing to deny.
-        eprintln!("note: running as a user who can read mode-000 files; permission case skipped");
-        assert_eq!(report["summary"]["parse_errors"], 0);
-    } else {
-        let error = &report["parse_errors"][0];
-        assert_eq!(error["file"], "src/secret.rs");
-        assert_eq!(error["message"], "could not read file: permission denied");
-        assert_eq!(report["findings"][0]["lint"], "parse_error");
-    }
+    let error = &report["parse_errors"][0];
+    assert_eq!(error["file"], "src/secret.rs");
+    assert_eq!(error["message"], "could not read file: permission denied");
+    assert_eq!(report["findings"][0]["lint"], "parse_error");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
 
@@ -317,26 +349,31 @@ fn read_only_output_directory_exits_2_without_a_partial_file() {
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
     let writable = std::fs::write(out.join("probe"), "").is_ok();
     let _ = std::fs::remove_file(out.join("probe"));
+    let mut choreo = if writable {
+        // Root writes into a mode-555 directory unless it gives up the capability to.
+        choreo_without_dac(dir.path(), &["sh", "-c", "echo > out/probe"])
+    } else {
+        Some(Command::cargo_bin("choreo").unwrap())
+    };
+    let Some(choreo) = choreo.as_mut() else {
+        eprintln!(
+            "note: mode-555 directories are writable here and setpriv cannot change it; skipped"
+        );
+        return;
+    };
 
-    let output = Command::cargo_bin("choreo")
-        .unwrap()
+    let output = choreo
         .current_dir(dir.path())
         .args(["analyze", "tree", "-o", "out/report.json", "-q"])
         .output()
         .unwrap();
-    if writable {
-        eprintln!("note: running as a user who can write a mode-555 directory; case skipped");
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        assert_eq!(files_in(&out), ["report.json"]);
-    } else {
-        assert_eq!(output.status.code(), Some(2));
-        let message = message(&output);
-        assert!(
-            message.contains("cannot write the report to `out/report.json`"),
-            "{message}"
-        );
-        assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
-    }
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = message(&output);
+    assert!(
+        message.contains("cannot write the report to `out/report.json`"),
+        "{message}"
+    );
+    assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
