@@ -5,7 +5,8 @@
 #   scripts/bench-peers.sh CORPUS_DIR
 #   RUNS=10 scripts/bench-peers.sh CORPUS_DIR
 #
-# Make a corpus with: cargo run --release --example gen_corpus -- /tmp/corpus --files 7500
+# Make a corpus of real code with scripts/registry-corpus.sh /tmp/real, or an event-dense
+# one with: cargo run --release --example gen_corpus -- /tmp/corpus --files 7500
 # Needs hyperfine and ripgrep (apt-get install -y hyperfine ripgrep), python3, and
 # /usr/bin/time (apt-get install -y time). ast-grep is optional: `npm install -g
 # @ast-grep/cli` (or into a prefix: AST_GREP=/prefix/node_modules/.bin/ast-grep).
