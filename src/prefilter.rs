@@ -281,10 +281,19 @@ impl Words {
         let matcher = if words.is_empty() {
             None
         } else {
-            AhoCorasick::builder()
+            // Leftmost-longest: of the words that start at one place, the longest. With the
+            // standard semantics `EDGE` (ending first) hid `EDGE_ADDED` at the same start,
+            // and the search went on from the next byte, so a file that mentions only
+            // `EDGE_ADDED` was never parsed. Found by the `prefilter` fuzz target.
+            let builder = || {
+                let mut builder = AhoCorasick::builder();
+                builder.match_kind(aho_corasick::MatchKind::LeftmostLongest);
+                builder
+            };
+            builder()
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&words)
-                .or_else(|_| AhoCorasick::new(&words))
+                .or_else(|_| builder().build(&words))
                 .ok()
         };
         Words { matcher, words }
@@ -638,5 +647,12 @@ mod tests {
         let overlapping = Words::new(vec!["fn new".into(), "new".into()]);
         assert_eq!(overlapping.found_in(b"afn new").len(), 1, "`new` alone");
         assert!(!Words::new(Vec::new()).any_in(b"anything"));
+        // One word a prefix of another, both starting at one place.
+        let prefixed = Words::new(vec!["EDGE".into(), "EDGE_ADDED".into()]);
+        assert!(prefixed.any_in(b"bus.publish(EDGE_ADDED, e)"));
+        assert!(prefixed.any_in(b"EDGE_ADDEDX EDGE"));
+        assert!(!prefixed.any_in(b"EDGE_ADDEDX EDGES"));
+        let prefixed = Words::new(vec!["u".into(), "use".into(), "n".into()]);
+        assert!(prefixed.any_in(b"use serde_json::json;"));
     }
 }

@@ -164,3 +164,31 @@ fn only_what_a_key_needs_is_parsed() {
     // mentions `Arc` and defines a `fn new`, but the handler's `Arc::new` is std's).
     assert_eq!(lazy, 7, "parsed {lazy} of {eager}");
 }
+
+/// Consts re-exported through globs (`pub use short::*;`) by a module whose file never
+/// names them: the lazy analysis parses the files of the modules a lookup needs, not only
+/// the files that name what it looks for. (The two names, one a prefix of the other, also
+/// once hid each other from the word search: `prefilter`'s unit tests cover that.)
+#[test]
+fn consts_behind_glob_re_exports() {
+    let dir = tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "mod events; mod wire;\n"),
+        (
+            "src/wire.rs",
+            "use crate::events::{EDGE, EDGE_ADDED};\n\
+             pub fn wire(bus: &Bus) {\n    bus.publish(EDGE, 1);\n    bus.publish(EDGE_ADDED, 2);\n    \
+             bus.subscribe(\"edge\", |_| {});\n    bus.subscribe(\"edge.added\", |_| {});\n}\n",
+        ),
+        ("src/events.rs", "mod short;\nmod long;\npub use short::*;\npub use long::*;\n"),
+        ("src/events/short.rs", "pub const EDGE: &str = \"edge\";\n"),
+        ("src/events/long.rs", "pub const EDGE_ADDED: &str = \"edge.added\";\n"),
+    ]);
+    assert_same(dir.path());
+    let report = report(dir.path(), false);
+    assert!(report.orphaned_events.is_empty(), "{:?}", report.orphaned_events);
+    assert!(report.unused_subscriptions.is_empty(), "{:?}", report.unused_subscriptions);
+}
