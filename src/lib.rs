@@ -186,16 +186,33 @@ fn parse_lazily(
     }
 
     let mut searched: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut searched_modules: std::collections::BTreeSet<Vec<String>> =
+        std::collections::BTreeSet::new();
     while slot.iter().any(Option::is_none) {
-        let wanted: Vec<String> = resolve::wanted_names(&parsed, coupling)
+        let wanted = resolve::wanted_names(&parsed, coupling);
+        let names: Vec<String> = wanted
+            .names
             .into_iter()
             .filter(|name| !searched.contains(name))
             .collect();
-        if wanted.is_empty() {
+        let modules: Vec<Vec<String>> = wanted
+            .modules
+            .into_iter()
+            .filter(|module| !searched_modules.contains(module))
+            .collect();
+        if names.is_empty() && modules.is_empty() {
             break;
         }
-        searched.extend(wanted.iter().cloned());
-        let words = prefilter::Patterns::new(wanted, resolve::AND);
+        searched.extend(names.iter().cloned());
+        searched_modules.extend(modules.iter().cloned());
+        // The file of a wanted module, or of a module around it (which may declare it
+        // inline: `pub mod events { pub use short::*; }`).
+        let defines_module = |file: &discover::SourceFile| {
+            modules.iter().any(|module| {
+                module.first() == Some(&file.crate_name) && module[1..].starts_with(&file.module)
+            })
+        };
+        let words = prefilter::Patterns::new(names, resolve::AND);
         let found: Vec<(usize, extract::FileFacts)> = discovery
             .files
             .par_iter()
@@ -203,8 +220,7 @@ fn parse_lazily(
             .filter(|(index, _)| slot[*index].is_none())
             .filter_map(|(index, file)| {
                 let text = std::fs::read_to_string(&file.path).ok()?;
-                words
-                    .any_in(text.as_bytes())
+                (defines_module(file) || words.any_in(text.as_bytes()))
                     .then(|| (index, extract::extract_text(file, &text, rules)))
             })
             .collect();

@@ -189,6 +189,14 @@ fn consts_behind_glob_re_exports() {
     ]);
     assert_same(dir.path());
     let report = report(dir.path(), false);
-    assert!(report.orphaned_events.is_empty(), "{:?}", report.orphaned_events);
-    assert!(report.unused_subscriptions.is_empty(), "{:?}", report.unused_subscriptions);
+    assert!(
+        report.orphaned_events.is_empty(),
+        "{:?}",
+        report.orphaned_events
+    );
+    assert!(
+        report.unused_subscriptions.is_empty(),
+        "{:?}",
+        report.unused_subscriptions
+    );
 }

@@ -7,7 +7,7 @@ mod coupling;
 mod paths;
 mod wanted;
 
-pub use wanted::{wanted_names, AND};
+pub use wanted::{wanted_names, Wanted, AND};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 

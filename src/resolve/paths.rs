@@ -440,13 +440,35 @@ impl<'a> Paths<'a> {
         candidates: Vec<Vec<String>>,
         get: &dyn Fn(&[String]) -> Option<T>,
     ) -> Option<T> {
-        // Every path is tried once per lookup: glob re-exports fan out and loop (`libc`
-        // re-exports its platform modules into each other), and following them without
-        // remembering where we have been is exponential in the chain's length.
-        let mut seen = HashSet::new();
+        let mut walk = Walk::default();
         candidates
             .into_iter()
-            .find_map(|candidate| self.lookup_from(candidate, 0, get, &mut seen))
+            .find_map(|candidate| self.lookup_from(candidate, 0, get, &mut walk))
+    }
+
+    /// The modules that a lookup of a const path (`paths` true: also of a function path)
+    /// written in `scope` reads and that no parsed file defines: the lazy analysis parses
+    /// their files, whose re-exports (`pub use events::*;`) may hold the definition without
+    /// naming it.
+    pub fn missing_modules(
+        &self,
+        file: usize,
+        scope: &Scope,
+        segments: &[String],
+        missing: &mut BTreeSet<Vec<String>>,
+    ) {
+        let mut walk = Walk {
+            missing: Some(missing),
+            ..Walk::default()
+        };
+        let found = |path: &[String]| {
+            (self.consts.contains_key(path) || self.free_fns.contains_key(path)).then_some(())
+        };
+        for candidate in self.candidates(file, scope, segments) {
+            if self.lookup_from(candidate, 0, &found, &mut walk).is_some() {
+                break;
+            }
+        }
     }
 
     fn lookup_from<T>(
@@ -454,7 +476,7 @@ impl<'a> Paths<'a> {
         path: Vec<String>,
         depth: usize,
         get: &dyn Fn(&[String]) -> Option<T>,
-        seen: &mut HashSet<Vec<String>>,
+        walk: &mut Walk<'_>,
     ) -> Option<T> {
         if depth > MAX_DEPTH {
             return None;
@@ -465,11 +487,22 @@ impl<'a> Paths<'a> {
         if let Some(found) = get(&path) {
             return Some(found);
         }
-        if !seen.insert(path.clone()) {
+        // Every path is tried once per lookup: glob re-exports fan out and loop (`libc`
+        // re-exports its platform modules into each other), and following them without
+        // remembering where we have been is exponential in the chain's length.
+        if !walk.seen.insert(path.clone()) {
             return None;
         }
         let (name, module_path) = path.split_last()?;
-        for &(file, module_index) in self.modules.get(module_path)? {
+        let Some(modules) = self.modules.get(module_path) else {
+            if let Some(missing) = walk.missing.as_deref_mut() {
+                if !module_path.is_empty() {
+                    missing.insert(module_path.to_vec());
+                }
+            }
+            return None;
+        };
+        for &(file, module_index) in modules {
             let module = &self.files[file].modules[module_index];
             if !module.uses.contains_key(name) && module.globs.is_empty() {
                 continue;
@@ -480,7 +513,7 @@ impl<'a> Paths<'a> {
             };
             for candidate in self.candidates(file, &scope, std::slice::from_ref(name)) {
                 if candidate != path {
-                    if let Some(found) = self.lookup_from(candidate, depth + 1, get, seen) {
+                    if let Some(found) = self.lookup_from(candidate, depth + 1, get, walk) {
                         return Some(found);
                     }
                 }
@@ -488,6 +521,14 @@ impl<'a> Paths<'a> {
         }
         None
     }
+}
+
+/// What one lookup remembers: the paths it has tried, and, when asked, the modules it
+/// needed that no parsed file defines.
+#[derive(Default)]
+struct Walk<'m> {
+    seen: HashSet<Vec<String>>,
+    missing: Option<&'m mut BTreeSet<Vec<String>>>,
 }
 
 #[cfg(test)]

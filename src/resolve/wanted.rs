@@ -25,16 +25,29 @@ fn all_of(words: &[&str]) -> String {
     words.join(&AND.to_string())
 }
 
+/// What the facts so far depend on and unparsed files may hold.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    /// Patterns of definitions and uses, for `prefilter::Patterns`.
+    pub names: BTreeSet<String>,
+    /// Absolute module paths (`[crate, events]`) that a lookup needed and no parsed file
+    /// defines: a glob re-export there (`pub use short::*;`) may hold a definition without
+    /// naming it, so the file of the module, or of the module around it, must be parsed.
+    pub modules: BTreeSet<Vec<String>>,
+}
+
 /// Patterns whose definitions or uses the facts so far depend on.
-pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
+pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
     let paths = Paths::new(files);
     let mut names = BTreeSet::new();
+    let mut modules = BTreeSet::new();
     let mut starts: Vec<(usize, Body)> = Vec::new();
     // Functions whose parameter is a site's key: their callers give the key.
     let mut wrappers: BTreeSet<&str> = BTreeSet::new();
     for (index, file) in files.iter().enumerate() {
         for site in &file.sites {
             key_names(&site.key, &mut names);
+            key_modules(&paths, index, &site.key, &mut modules);
             if matches!(site.key, KeyExpr::Param(_)) {
                 if let Some(Body::Fn(function)) = site.body {
                     wrappers.insert(&file.functions[function].name);
@@ -54,6 +67,7 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                     } => starts.push((index, *body)),
                     HandlerRef::Path { segments, scope } => {
                         names.extend(segments.last().map(|name| function(name)));
+                        paths.missing_modules(index, scope, segments, &mut modules);
                         for (file, function) in paths.fn_path(index, scope, segments) {
                             starts.push((file, Body::Fn(function)));
                         }
@@ -72,7 +86,7 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
     // mention: on real code that chases `libc`'s thousands of consts through the tree.
     loop {
         let before = (names.len(), wrappers.len());
-        for file in files {
+        for (index, file) in files.iter().enumerate() {
             for call in &file.calls {
                 if !wrappers.contains(call.callee.name()) {
                     continue;
@@ -85,13 +99,17 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                                 wrappers.insert(&file.functions[caller].name);
                             }
                         }
-                        _ => key_names(arg, &mut names),
+                        _ => {
+                            key_names(arg, &mut names);
+                            key_modules(&paths, index, arg, &mut modules);
+                        }
                     }
                 }
             }
             for fact in &file.consts {
                 if fact.path.last().is_some_and(|name| names.contains(name)) {
                     key_names(&fact.value, &mut names);
+                    key_modules(&paths, index, &fact.value, &mut modules);
                 }
             }
             // An alias of an alias.
@@ -142,7 +160,10 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
                     };
                     names.insert(match owner {
                         Some(owner) => all_of(&[owner, &function(name)]),
-                        None => function(name),
+                        None => {
+                            paths.missing_modules(file, &call.scope, segments, &mut modules);
+                            function(name)
+                        }
                     });
                 }
             }
@@ -151,7 +172,19 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> BTreeSet<String> {
             }
         }
     }
-    names
+    Wanted { names, modules }
+}
+
+/// The modules a key's const paths need that no parsed file defines.
+fn key_modules(paths: &Paths<'_>, file: usize, key: &KeyExpr, modules: &mut BTreeSet<Vec<String>>) {
+    match key {
+        KeyExpr::Const { segments, scope } => paths.missing_modules(file, scope, segments, modules),
+        KeyExpr::Wrapper { inner, ty } => {
+            key_modules(paths, file, inner, modules);
+            key_modules(paths, file, ty, modules);
+        }
+        _ => {}
+    }
 }
 
 fn key_names(key: &KeyExpr, names: &mut BTreeSet<String>) {
