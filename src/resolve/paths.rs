@@ -446,10 +446,10 @@ impl<'a> Paths<'a> {
             .find_map(|candidate| self.lookup_from(candidate, 0, get, &mut walk))
     }
 
-    /// The modules that a lookup of a const path (`paths` true: also of a function path)
-    /// written in `scope` reads and that no parsed file defines: the lazy analysis parses
-    /// their files, whose re-exports (`pub use events::*;`) may hold the definition without
-    /// naming it.
+    /// The modules that a lookup of a const or function path written in `scope` reads and
+    /// that no parsed file defines, up to the first candidate that resolves: the lazy
+    /// analysis parses their files, whose re-exports (`pub use events::*;`) may hold the
+    /// definition without naming it.
     pub fn missing_modules(
         &self,
         file: usize,
