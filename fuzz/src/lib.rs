@@ -14,10 +14,15 @@ pub fn check(sources: &[(String, String)], config: &Config) {
     let hash = &report.analysis_hash;
     assert_eq!(hash.len(), 64, "analysis_hash {hash:?}");
     assert!(
-        hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        hash.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
         "analysis_hash {hash:?}"
     );
-    assert_eq!(&choreo::report::analysis_hash(report), hash, "hash does not recompute");
+    assert_eq!(
+        &choreo::report::analysis_hash(report),
+        hash,
+        "hash does not recompute"
+    );
 
     let json = report.to_json();
     let value: serde_json::Value = serde_json::from_str(&json).expect("report is not JSON");
@@ -42,7 +47,10 @@ pub fn check(sources: &[(String, String)], config: &Config) {
     // lines are only checked in ordinary builds, such as the root's regression tests.
     if !cfg!(fuzzing) {
         for finding in value["findings"].as_array().expect("findings") {
-            assert!(finding["line"].as_u64().is_some_and(|line| line >= 1), "{finding}");
+            assert!(
+                finding["line"].as_u64().is_some_and(|line| line >= 1),
+                "{finding}"
+            );
         }
     }
 
