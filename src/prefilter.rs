@@ -129,6 +129,7 @@ struct CallNames {
     lengths: u64,
 }
 
+/// A byte that can be part of an identifier (any non-ASCII byte may be).
 fn ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
@@ -315,7 +316,6 @@ impl Words {
     }
 
     fn matches<'t>(&'t self, text: &'t [u8]) -> impl Iterator<Item = usize> + 't {
-        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
         let mut at = 0;
         std::iter::from_fn(move || {
             let matcher = self.matcher.as_ref()?;
@@ -325,7 +325,7 @@ impl Words {
                 let found = matcher.find(aho_corasick::Input::new(text).span(at..text.len()))?;
                 let before = found.start().checked_sub(1).map(|i| text[i]);
                 let after = text.get(found.end()).copied();
-                if !before.is_some_and(ident) && !after.is_some_and(ident) {
+                if !before.is_some_and(ident_byte) && !after.is_some_and(ident_byte) {
                     at = found.end();
                     return Some(found.pattern().as_usize());
                 }
@@ -396,13 +396,12 @@ impl Patterns {
     /// Whether a pattern occurs in `text`.
     pub fn any_in(&self, text: &[u8]) -> bool {
         let mut found = self.words.found_in(text);
-        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
         for (keyword, names) in &self.definitions {
             if names.is_empty() {
                 continue;
             }
             for at in memchr::memmem::find_iter(text, keyword.trim_end().as_bytes()) {
-                if at > 0 && ident(text[at - 1]) {
+                if at > 0 && ident_byte(text[at - 1]) {
                     continue;
                 }
                 // `fn name`, also with other or more whitespace between.
@@ -415,7 +414,7 @@ impl Patterns {
                     continue;
                 }
                 let start = after + gap;
-                let len = text[start..].iter().take_while(|&&b| ident(b)).count();
+                let len = text[start..].iter().take_while(|&&b| ident_byte(b)).count();
                 let name = std::str::from_utf8(&text[start..start + len]).unwrap_or_default();
                 if let Some(&id) = names.get(name) {
                     found.insert(id);
