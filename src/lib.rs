@@ -133,9 +133,17 @@ fn finish(
     baseline: Option<&baseline::Baseline>,
 ) -> Analysis {
     let model = resolve::resolve(&facts, discovery, config);
-    let graph = graph::build_graph(&model);
-    let findings = lints::lint(&model, &graph, levels);
-    let report = report::build_report(&model, &graph, &findings, baseline);
+    // Freeing the facts of thousands of files takes a while (5% of a run on a large
+    // tree): done on another thread, beside the rest.
+    let ((), (graph, findings, report)) = rayon::join(
+        move || drop(facts),
+        || {
+            let graph = graph::build_graph(&model);
+            let findings = lints::lint(&model, &graph, levels);
+            let report = report::build_report(&model, &graph, &findings, baseline);
+            (graph, findings, report)
+        },
+    );
     Analysis {
         model,
         graph,

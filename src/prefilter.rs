@@ -270,8 +270,31 @@ fn defines(before: &[u8]) -> bool {
 
 /// A set of identifiers, matched as whole words.
 pub struct Words {
-    matcher: Option<AhoCorasick>,
+    matcher: Option<WordMatcher>,
     words: Vec<String>,
+}
+
+enum WordMatcher {
+    /// Every word is made of identifier bytes, so a whole-word occurrence is exactly a
+    /// maximal run of identifier bytes: the text is cut into runs and each run that could
+    /// be a word (by length and first byte) is looked up. About three times faster than
+    /// the automaton on the lazy analysis's later rounds, which read every file not parsed
+    /// yet for hundreds of names.
+    Runs {
+        index: std::collections::HashMap<Box<[u8]>, usize>,
+        /// Bit `n` is set when a word is `n` bytes long (bit 63: 63 or more).
+        lengths: u64,
+        /// Whether a word starts with the byte.
+        first: Box<[bool; 256]>,
+    },
+    /// Words with other bytes in them (`fn new`): every match, checked for identifier
+    /// bytes around it.
+    Automaton(AhoCorasick),
+}
+
+/// Bit of [`WordMatcher::Runs`]' `lengths` for a word of `len` bytes.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl Words {
@@ -281,21 +304,33 @@ impl Words {
         words.dedup();
         let matcher = if words.is_empty() {
             None
+        } else if words.iter().all(|w| w.bytes().all(ident_byte)) {
+            let mut first = Box::new([false; 256]);
+            let mut lengths = 0;
+            for word in &words {
+                first[usize::from(word.as_bytes()[0])] = true;
+                lengths |= length_bit(word.len());
+            }
+            let index = words
+                .iter()
+                .enumerate()
+                .map(|(i, word)| (word.as_bytes().into(), i))
+                .collect();
+            Some(WordMatcher::Runs {
+                index,
+                lengths,
+                first,
+            })
         } else {
-            // Leftmost-longest: of the words that start at one place, the longest. With the
-            // standard semantics `EDGE` (ending first) hid `EDGE_ADDED` at the same start,
-            // and the search went on from the next byte, so a file that mentions only
-            // `EDGE_ADDED` was never parsed. Found by the `prefilter` fuzz target.
-            let builder = || {
-                let mut builder = AhoCorasick::builder();
-                builder.match_kind(aho_corasick::MatchKind::LeftmostLongest);
-                builder
-            };
-            builder()
+            // Every match, overlapping ones included: `fn on` and `on` in `fn on`, `EDGE`
+            // and `EDGE_ADDED` at one start (with non-overlapping matches `EDGE` hid
+            // `EDGE_ADDED`, found by the `prefilter` fuzz target).
+            AhoCorasick::builder()
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&words)
-                .or_else(|_| builder().build(&words))
+                .or_else(|_| AhoCorasick::new(&words))
                 .ok()
+                .map(WordMatcher::Automaton)
         };
         Words { matcher, words }
     }
@@ -305,7 +340,8 @@ impl Words {
     }
 
     /// Whether one of the words occurs in `text` with no identifier character on either
-    /// side. Overlapping matches are checked, so `on` inside `one on` is still found.
+    /// side. Overlapping words are all found: `on` in `one on`, `new` and `fn new` in
+    /// `fn new`.
     pub fn any_in(&self, text: &[u8]) -> bool {
         self.matches(text).next().is_some()
     }
@@ -315,24 +351,44 @@ impl Words {
         self.matches(text).collect()
     }
 
-    fn matches<'t>(&'t self, text: &'t [u8]) -> impl Iterator<Item = usize> + 't {
-        let mut at = 0;
-        std::iter::from_fn(move || {
-            let matcher = self.matcher.as_ref()?;
-            // The earliest match; when it is part of a longer word, search again from the
-            // next byte, so a word overlapping it (`new` in `afn new`) is still found.
-            while at < text.len() {
-                let found = matcher.find(aho_corasick::Input::new(text).span(at..text.len()))?;
-                let before = found.start().checked_sub(1).map(|i| text[i]);
-                let after = text.get(found.end()).copied();
-                if !before.is_some_and(ident_byte) && !after.is_some_and(ident_byte) {
-                    at = found.end();
-                    return Some(found.pattern().as_usize());
-                }
-                at = found.start() + 1;
+    fn matches<'t>(&'t self, text: &'t [u8]) -> Box<dyn Iterator<Item = usize> + 't> {
+        match &self.matcher {
+            None => Box::new(std::iter::empty()),
+            Some(WordMatcher::Runs {
+                index,
+                lengths,
+                first,
+            }) => {
+                let mut at = 0;
+                Box::new(std::iter::from_fn(move || {
+                    while at < text.len() {
+                        let start = at + text[at..].iter().take_while(|&&b| !ident_byte(b)).count();
+                        let end =
+                            start + text[start..].iter().take_while(|&&b| ident_byte(b)).count();
+                        at = end;
+                        if end > start
+                            && first[usize::from(text[start])]
+                            && lengths & length_bit(end - start) != 0
+                        {
+                            if let Some(&word) = index.get(&text[start..end]) {
+                                return Some(word);
+                            }
+                        }
+                    }
+                    None
+                }))
             }
-            None
-        })
+            Some(WordMatcher::Automaton(matcher)) => Box::new(
+                matcher
+                    .find_overlapping_iter(text)
+                    .filter(|found| {
+                        let before = found.start().checked_sub(1).map(|i| text[i]);
+                        let after = text.get(found.end()).copied();
+                        !before.is_some_and(ident_byte) && !after.is_some_and(ident_byte)
+                    })
+                    .map(|found| found.pattern().as_usize()),
+            ),
+        }
     }
 
     fn index(&self, word: &str) -> Option<usize> {
@@ -635,6 +691,57 @@ mod tests {
         assert!(!defs.any_in(b"self.on_edge(e); let Hit = 1; xfn on_edge"));
         assert!(patterns.any_in(b"use events::EDGE;"));
         assert!(!Patterns::new(Vec::new(), '\u{0}').any_in(b"EDGE"));
+    }
+
+    /// Both matchers against a naive search, on random texts: the run matcher (identifier
+    /// words) and the automaton (a word with a space in it).
+    #[test]
+    fn words_match_like_a_naive_search() {
+        let naive = |words: &[&str], text: &[u8]| -> std::collections::BTreeSet<usize> {
+            let mut sorted: Vec<&str> = words.to_vec();
+            sorted.sort();
+            sorted.dedup();
+            (0..sorted.len())
+                .filter(|&i| {
+                    let word = sorted[i].as_bytes();
+                    (0..=text.len().saturating_sub(word.len())).any(|at| {
+                        text[at..].starts_with(word)
+                            && !at.checked_sub(1).is_some_and(|b| ident_byte(text[b]))
+                            && !text.get(at + word.len()).is_some_and(|&b| ident_byte(b))
+                    })
+                })
+                .collect()
+        };
+        let identifiers = ["EDGE", "EDGE_ADDED", "on", "n", "é", "x1", "_"];
+        let with_space = ["EDGE", "EDGE_ADDED", "fn on", "on"];
+        let pieces = [
+            "EDGE", "_ADDED", "on", "n", "é", "x", "1", "_", " ", "fn ", "::", "(", "\n",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for words in [&identifiers[..], &with_space[..]] {
+            let matcher = Words::new(words.iter().map(|w| w.to_string()).collect());
+            assert_eq!(
+                matches!(matcher.matcher, Some(WordMatcher::Runs { .. })),
+                words == identifiers
+            );
+            let mut hits = 0;
+            for _ in 0..5_000 {
+                let len = next() % 10;
+                let text: String = (0..len)
+                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                    .collect();
+                let expected = naive(words, text.as_bytes());
+                hits += expected.len();
+                assert_eq!(matcher.found_in(text.as_bytes()), expected, "{text:?}");
+            }
+            assert!(hits > 500, "only {hits} words found");
+        }
     }
 
     #[test]
