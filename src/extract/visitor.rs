@@ -88,11 +88,14 @@ impl Visitor<'_> {
         }
     }
 
-    fn locals(&self) -> Locals {
-        self.functions
-            .last()
-            .map(|f| f.locals.clone())
-            .unwrap_or_default()
+    /// The `let` bindings and parameters in reach: borrowed, since every call and `let`
+    /// asks for them.
+    fn locals(&self) -> &Locals {
+        static NONE: Locals = Locals {
+            bindings: BTreeMap::new(),
+            params: Vec::new(),
+        };
+        self.functions.last().map_or(&NONE, |f| &f.locals)
     }
 
     /// Records a module's `use` imports; paths are made absolute where the first segment
@@ -169,7 +172,7 @@ impl Visitor<'_> {
                         None => (KeyExpr::Unknown, text(closure), None),
                     }
                 }
-                (None, Some(arg)) => (key_of(arg, &locals, &scope), text(*arg), Some(n)),
+                (None, Some(arg)) => (key_of(arg, locals, &scope), text(*arg), Some(n)),
                 // No key argument: `tx.subscribe()` is not a site.
                 (None, None) => return,
             },
@@ -179,7 +182,7 @@ impl Visitor<'_> {
             },
             EventArg::TypeOfArg0 => match args.first() {
                 Some(arg) => {
-                    let key = match key_of(arg, &locals, &scope) {
+                    let key = match key_of(arg, locals, &scope) {
                         key @ KeyExpr::Type { .. } => key,
                         KeyExpr::Wrapper { ty, .. } => *ty,
                         _ => KeyExpr::Unknown,
@@ -409,7 +412,7 @@ impl Visitor<'_> {
             },
             other => other,
         };
-        match key_of(arg, &self.locals(), &self.scope()) {
+        match key_of(arg, self.locals(), &self.scope()) {
             KeyExpr::Wrapper { ty, .. } => *ty,
             key @ KeyExpr::Type { .. } => key,
             _ => KeyExpr::Unknown,
@@ -417,11 +420,10 @@ impl Visitor<'_> {
     }
 
     fn record_call(&mut self, callee: Callee, args: &Punctuated<Expr, Token![,]>, span: Span) {
-        let locals = self.locals();
         let scope = self.scope();
         let args = args
             .iter()
-            .map(|arg| key_of(arg, &locals, &scope))
+            .map(|arg| key_of(arg, self.locals(), &scope))
             .collect();
         let call = CallFact {
             body: self.bodies.last().copied(),
@@ -546,7 +548,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         collect_idents(&node.pat, &mut names);
         let value = match (&node.pat, &node.init) {
             (syn::Pat::Ident(_) | syn::Pat::Type(_), Some(init)) => {
-                match key_of(&init.expr, &self.locals(), &self.scope()) {
+                match key_of(&init.expr, self.locals(), &self.scope()) {
                     KeyExpr::Unknown => None,
                     key => Some(key),
                 }
