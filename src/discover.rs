@@ -39,8 +39,22 @@ pub struct Discovery {
 /// The crate name for files outside any package.
 pub const NO_CRATE: &str = "crate";
 
-/// Walks `root` (a directory or a single `.rs` file).
+/// Walks `root` (a directory or a single `.rs` file) on as many threads as there are cores.
 pub fn discover(root: &Path, exclude: &GlobSet) -> Discovery {
+    discover_on(root, exclude, None)
+}
+
+/// What the walk found, before crates are known.
+#[derive(Default)]
+struct Found {
+    rs_files: Vec<(PathBuf, String)>,
+    manifests: Vec<PathBuf>,
+    errors: Vec<WalkError>,
+}
+
+/// [`discover`] on `threads` walker threads (all cores when `None`). The result does not
+/// depend on it: everything is sorted afterwards.
+pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Discovery {
     if root.is_file() {
         let name = root
             .file_name()
@@ -65,39 +79,65 @@ pub fn discover(root: &Path, exclude: &GlobSet) -> Discovery {
         .parents(false)
         .ignore(false)
         .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
+        .threads(threads.unwrap_or(0))
         .filter_entry(|entry| {
             !(entry.file_type().is_some_and(|t| t.is_dir())
                 && entry.file_name() == "target"
                 && entry.depth() > 0)
         })
-        .build();
+        .build_parallel();
 
-    let mut rs_files = Vec::new();
-    let mut manifests = Vec::new();
-    let mut errors = Vec::new();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                errors.push(walk_error(root, &error));
-                continue;
+    // Each walker thread fills its own `Found`; they are merged when the threads end.
+    let all = std::sync::Mutex::new(Found::default());
+    walker.run(|| {
+        struct Local<'a> {
+            found: Found,
+            all: &'a std::sync::Mutex<Found>,
+        }
+        impl Drop for Local<'_> {
+            fn drop(&mut self) {
+                let mut all = self.all.lock().unwrap_or_else(|e| e.into_inner());
+                let found = std::mem::take(&mut self.found);
+                all.rs_files.extend(found.rs_files);
+                all.manifests.extend(found.manifests);
+                all.errors.extend(found.errors);
             }
+        }
+        let mut local = Local {
+            found: Found::default(),
+            all: &all,
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let rel = relative(root, entry.path());
-        if exclude.is_match(&rel) {
-            continue;
-        }
-        if entry.file_name() == "Cargo.toml" {
-            manifests.push(entry.path().to_path_buf());
-        } else if entry.path().extension().is_some_and(|ext| ext == "rs") {
-            rs_files.push((entry.path().to_path_buf(), rel));
-        }
-    }
+        Box::new(move |entry| {
+            let found = &mut local.found;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    found.errors.push(walk_error(root, &error));
+                    return ignore::WalkState::Continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return ignore::WalkState::Continue;
+            }
+            let rel = relative(root, entry.path());
+            if exclude.is_match(&rel) {
+                return ignore::WalkState::Continue;
+            }
+            if entry.file_name() == "Cargo.toml" {
+                found.manifests.push(entry.into_path());
+            } else if entry.path().extension().is_some_and(|ext| ext == "rs") {
+                found.rs_files.push((entry.into_path(), rel));
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let Found {
+        rs_files,
+        mut manifests,
+        mut errors,
+    } = all.into_inner().unwrap_or_else(|e| e.into_inner());
 
+    manifests.sort();
     let crates = find_crates(root, &manifests);
     let mut files: Vec<SourceFile> = rs_files
         .into_iter()

@@ -272,7 +272,7 @@ pub fn analyze_with(
     if root.is_file() && root.extension().is_none_or(|ext| ext != "rs") {
         return Err(AnalyzeError::NotRust(root.to_path_buf()));
     }
-    let discovery = discover::discover(root, &config.exclude);
+    let discovery = discover::discover_on(root, &config.exclude, jobs);
     let rules = RuleSet::new(&config.presets, &config.rules);
 
     let pool = rayon::ThreadPoolBuilder::new()
