@@ -535,6 +535,28 @@ mod tests {
         assert!(bevy.may_hold_site(b"fn f(mut r: EventReader<Hit>) {}"));
     }
 
+    /// Texts of a number of `pieces` in `lengths`, from a xorshift generator: the same
+    /// texts on every run.
+    fn random_texts<'p>(
+        seed: u64,
+        pieces: &'p [&'p str],
+        lengths: std::ops::Range<u64>,
+    ) -> impl FnMut() -> String + 'p {
+        let mut state = seed;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        move || {
+            let len = lengths.start + next() % (lengths.end - lengths.start);
+            (0..len)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect()
+        }
+    }
+
     /// What the scan must find, said as regexes: a rule name as a whole identifier, then
     /// whitespace and comments, then `(`, `!` or `::<`, and no `fn` before it.
     struct Reference {
@@ -623,20 +645,11 @@ mod tests {
             "*/",
             "r#",
         ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut texts = random_texts(0x9E37_79B9_7F4A_7C15, &pieces, 1..13);
         let mut missed = Vec::new();
         let mut found = 0;
         for _ in 0..20_000 {
-            let len = 1 + next() % 12;
-            let text: String = (0..len)
-                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-                .collect();
+            let text = texts();
             if reference.may_hold_site(text.as_bytes()) {
                 found += 1;
                 if !filter.may_hold_site(text.as_bytes()) {
@@ -717,13 +730,7 @@ mod tests {
         let pieces = [
             "EDGE", "_ADDED", "on", "n", "é", "x", "1", "_", " ", "fn ", "::", "(", "\n",
         ];
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut texts = random_texts(0x2545_F491_4F6C_DD1D, &pieces, 0..10);
         for words in [&identifiers[..], &with_space[..]] {
             let matcher = Words::new(words.iter().map(|w| w.to_string()).collect());
             assert_eq!(
@@ -732,10 +739,7 @@ mod tests {
             );
             let mut hits = 0;
             for _ in 0..5_000 {
-                let len = next() % 10;
-                let text: String = (0..len)
-                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-                    .collect();
+                let text = texts();
                 let expected = naive(words, text.as_bytes());
                 hits += expected.len();
                 assert_eq!(matcher.found_in(text.as_bytes()), expected, "{text:?}");
