@@ -215,10 +215,17 @@ fn parse_lazily(
         searched_modules.extend(modules.iter().cloned());
         // The file of a wanted module, or of a module around it (which may declare it
         // inline: `pub mod events { pub use short::*; }`).
+        let mut by_crate: std::collections::HashMap<&str, Vec<&[String]>> =
+            std::collections::HashMap::new();
+        for module in &modules {
+            if let Some((krate, path)) = module.split_first() {
+                by_crate.entry(krate).or_default().push(path);
+            }
+        }
         let defines_module = |file: &discover::SourceFile| {
-            modules.iter().any(|module| {
-                module.first() == Some(&file.crate_name) && module[1..].starts_with(&file.module)
-            })
+            by_crate
+                .get(file.crate_name.as_str())
+                .is_some_and(|paths| paths.iter().any(|path| path.starts_with(&file.module)))
         };
         let words = prefilter::Patterns::new(names, resolve::AND);
         let found: Vec<(usize, extract::FileFacts)> = discovery
