@@ -201,7 +201,7 @@ struct AnalyzeArgs {
     /// Fail (exit 1) when more than N warnings remain.
     #[arg(long, value_name = "N")]
     max_warnings: Option<usize>,
-    /// Parser threads (default: one per core). The report does not depend on it.
+    /// Threads for walking and parsing (default: one per core). The report does not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
     jobs: Option<usize>,
     /// Print only the diagnostics: no summary table.

@@ -66,7 +66,7 @@ pub enum AnalyzeError {
 /// How an analysis runs, beyond the config.
 #[derive(Default)]
 pub struct Options<'a> {
-    /// Parser threads; all cores when `None`. The report does not depend on it.
+    /// Threads for walking and parsing; all cores when `None`. The report does not depend on it.
     pub jobs: Option<usize>,
     /// Findings to hide.
     pub baseline: Option<&'a baseline::Baseline>,
