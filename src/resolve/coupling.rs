@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use super::paths::Paths;
 use crate::extract::{Body, Callee, FileFacts, Holder, Receiver};
 use crate::model::Coupling;
@@ -38,7 +40,9 @@ pub fn couplings(paths: &Paths<'_>, components: &BTreeMap<String, String>) -> Ve
         }
     }
 
-    for file in files {
+    // Per file on the parser threads: a large tree has tens of thousands of calls.
+    let through_calls = files.par_iter().flat_map_iter(|file| {
+        let mut out = Vec::new();
         for call in &file.calls {
             let Holder::Type(user) = &call.holder else {
                 continue;
@@ -85,7 +89,9 @@ pub fn couplings(paths: &Paths<'_>, components: &BTreeMap<String, String>) -> Ve
                 out.push(coupling(components, user, used, call.location.clone()));
             }
         }
-    }
+        out
+    });
+    out.par_extend(through_calls);
     out.sort();
     out.dedup();
     out
