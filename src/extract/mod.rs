@@ -171,7 +171,8 @@ pub struct CallFact {
     pub location: Location,
     pub callee: Callee,
     pub scope: Scope,
-    /// The key each argument would be, if it is one.
+    /// The key each argument would be, if it is one; trailing arguments that are no key
+    /// (`KeyExpr::Unknown`) are left out.
     pub args: Vec<KeyExpr>,
     pub holder: Holder,
     pub function: Option<String>,
@@ -270,5 +271,22 @@ pub fn extract_text(file: &SourceFile, text: &str, rules: &RuleSet) -> FileFacts
     // With span-locations on, proc-macro2 keeps every parsed file's text for the thread's
     // lifetime; drop it now that no span of this file is alive.
     proc_macro2::extra::invalidate_current_thread_spans();
+    facts.shrink_to_fit();
     facts
+}
+
+impl FileFacts {
+    /// Gives back the room the fact lists grew into while the file was visited: the facts
+    /// of every parsed file are kept until the end of the analysis.
+    fn shrink_to_fit(&mut self) {
+        self.modules.shrink_to_fit();
+        self.consts.shrink_to_fit();
+        self.aliases.shrink_to_fit();
+        self.sites.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.structs.shrink_to_fit();
+        self.handler_closures.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.suppressions.shrink_to_fit();
+    }
 }

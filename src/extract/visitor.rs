@@ -421,10 +421,16 @@ impl Visitor<'_> {
 
     fn record_call(&mut self, callee: Callee, args: &Punctuated<Expr, Token![,]>, span: Span) {
         let scope = self.scope();
-        let args = args
+        let mut args: Vec<KeyExpr> = args
             .iter()
             .map(|arg| key_of(arg, self.locals(), &scope))
             .collect();
+        // Most arguments are no key. Trailing ones are dropped: an argument missing and an
+        // argument `Unknown` read the same (no key through that parameter).
+        while args.last() == Some(&KeyExpr::Unknown) {
+            args.pop();
+        }
+        args.shrink_to_fit();
         let call = CallFact {
             body: self.bodies.last().copied(),
             location: self.location(span),
