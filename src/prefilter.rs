@@ -153,7 +153,7 @@ impl CallNames {
         names.dedup_by(|b, a| a.0 == b.0);
         let lengths = names
             .iter()
-            .fold(0u64, |bits, (name, _)| bits | 1 << name.len().min(63));
+            .fold(0u64, |bits, (name, _)| bits | length_bit(name.len()));
         CallNames { names, lengths }
     }
 
@@ -230,7 +230,7 @@ impl CallNames {
     }
 
     fn lookup(&self, word: &[u8]) -> Option<Called> {
-        if word.is_empty() || self.lengths & 1 << word.len().min(63) == 0 {
+        if word.is_empty() || self.lengths & length_bit(word.len()) == 0 {
             return None;
         }
         self.names
@@ -292,7 +292,8 @@ enum WordMatcher {
     Automaton(AhoCorasick),
 }
 
-/// Bit of [`WordMatcher::Runs`]' `lengths` for a word of `len` bytes.
+/// The bit for a word of `len` bytes in a set of word lengths (`CallNames::lengths`,
+/// `WordMatcher::Runs`' `lengths`); bit 63 stands for 63 bytes or more.
 fn length_bit(len: usize) -> u64 {
     1 << len.min(63)
 }

@@ -64,6 +64,24 @@ fn choreo_without_dac(dir: &Path, probe: &[&str]) -> Option<Command> {
     })
 }
 
+/// `choreo` in `dir` for a test of a permission: run as it is when the permission already
+/// holds here (`holds`), else under [`choreo_without_dac`]. `None`, with a note saying the
+/// test is skipped, when neither makes it hold.
+#[cfg(unix)]
+fn choreo_where_denied(dir: &Path, holds: bool, probe: &[&str], what: &str) -> Option<Command> {
+    let choreo = if holds {
+        let mut choreo = Command::cargo_bin("choreo").unwrap();
+        choreo.current_dir(dir);
+        Some(choreo)
+    } else {
+        choreo_without_dac(dir, probe)
+    };
+    if choreo.is_none() {
+        eprintln!("note: {what} here and setpriv cannot change it; skipped");
+    }
+    choreo
+}
+
 fn report(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -185,18 +203,16 @@ fn unreadable_file_is_a_permission_denied_parse_error() {
     write(dir.path(), "tree/src/lib.rs", HEALTHY);
     let secret = write(dir.path(), "tree/src/secret.rs", "pub fn secret() {}\n");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let mut choreo = if std::fs::File::open(&secret).is_err() {
-        Some(Command::cargo_bin("choreo").unwrap())
-    } else {
-        // Root reads a mode-000 file unless it gives up the capability to.
-        choreo_without_dac(dir.path(), &["cat", "tree/src/secret.rs"])
-    };
-    let Some(choreo) = choreo.as_mut() else {
-        eprintln!("note: mode-000 files are readable here and setpriv cannot change it; skipped");
+    // Root reads a mode-000 file unless it gives up the capability to.
+    let Some(mut choreo) = choreo_where_denied(
+        dir.path(),
+        std::fs::File::open(&secret).is_err(),
+        &["cat", "tree/src/secret.rs"],
+        "mode-000 files are readable",
+    ) else {
         return;
     };
     let output = choreo
-        .current_dir(dir.path())
         .args(["analyze", "tree", "-o", "report.json", "-q"])
         .output()
         .unwrap();
@@ -349,21 +365,17 @@ fn read_only_output_directory_exits_2_without_a_partial_file() {
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
     let writable = std::fs::write(out.join("probe"), "").is_ok();
     let _ = std::fs::remove_file(out.join("probe"));
-    let mut choreo = if writable {
-        // Root writes into a mode-555 directory unless it gives up the capability to.
-        choreo_without_dac(dir.path(), &["sh", "-c", "echo > out/probe"])
-    } else {
-        Some(Command::cargo_bin("choreo").unwrap())
-    };
-    let Some(choreo) = choreo.as_mut() else {
-        eprintln!(
-            "note: mode-555 directories are writable here and setpriv cannot change it; skipped"
-        );
+    // Root writes into a mode-555 directory unless it gives up the capability to.
+    let Some(mut choreo) = choreo_where_denied(
+        dir.path(),
+        !writable,
+        &["sh", "-c", "echo > out/probe"],
+        "mode-555 directories are writable",
+    ) else {
         return;
     };
 
     let output = choreo
-        .current_dir(dir.path())
         .args(["analyze", "tree", "-o", "out/report.json", "-q"])
         .output()
         .unwrap();

@@ -440,10 +440,19 @@ impl<'a> Paths<'a> {
         candidates: Vec<Vec<String>>,
         get: &dyn Fn(&[String]) -> Option<T>,
     ) -> Option<T> {
-        let mut walk = Walk::default();
+        self.lookup_walking(candidates, get, &mut Walk::default())
+    }
+
+    /// [`Paths::lookup`], remembering in `walk`.
+    fn lookup_walking<T>(
+        &self,
+        candidates: Vec<Vec<String>>,
+        get: &dyn Fn(&[String]) -> Option<T>,
+        walk: &mut Walk<'_>,
+    ) -> Option<T> {
         candidates
             .into_iter()
-            .find_map(|candidate| self.lookup_from(candidate, 0, get, &mut walk))
+            .find_map(|candidate| self.lookup_from(candidate, 0, get, walk))
     }
 
     /// The modules that a lookup of a const or function path written in `scope` reads and
@@ -464,11 +473,7 @@ impl<'a> Paths<'a> {
         let found = |path: &[String]| {
             (self.consts.contains_key(path) || self.free_fns.contains_key(path)).then_some(())
         };
-        for candidate in self.candidates(file, scope, segments) {
-            if self.lookup_from(candidate, 0, &found, &mut walk).is_some() {
-                break;
-            }
-        }
+        self.lookup_walking(self.candidates(file, scope, segments), &found, &mut walk);
     }
 
     fn lookup_from<T>(

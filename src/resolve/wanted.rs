@@ -46,8 +46,7 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
     let mut wrappers: BTreeSet<&str> = BTreeSet::new();
     for (index, file) in files.iter().enumerate() {
         for site in &file.sites {
-            key_names(&site.key, &mut names);
-            key_modules(&paths, index, &site.key, &mut modules);
+            want_key(&paths, index, &site.key, &mut names, &mut modules);
             if matches!(site.key, KeyExpr::Param(_)) {
                 if let Some(Body::Fn(function)) = site.body {
                     wrappers.insert(&file.functions[function].name);
@@ -100,16 +99,14 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
                             }
                         }
                         _ => {
-                            key_names(arg, &mut names);
-                            key_modules(&paths, index, arg, &mut modules);
+                            want_key(&paths, index, arg, &mut names, &mut modules);
                         }
                     }
                 }
             }
             for fact in &file.consts {
                 if fact.path.last().is_some_and(|name| names.contains(name)) {
-                    key_names(&fact.value, &mut names);
-                    key_modules(&paths, index, &fact.value, &mut modules);
+                    want_key(&paths, index, &fact.value, &mut names, &mut modules);
                 }
             }
             // An alias of an alias.
@@ -175,28 +172,28 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
     Wanted { names, modules }
 }
 
-/// The modules a key's const paths need that no parsed file defines.
-fn key_modules(paths: &Paths<'_>, file: usize, key: &KeyExpr, modules: &mut BTreeSet<Vec<String>>) {
+/// What a key written in `file` depends on: the names of its consts and types (a type only
+/// as an alias: `type Name`), and the modules its const paths need that no parsed file
+/// defines.
+fn want_key(
+    paths: &Paths<'_>,
+    file: usize,
+    key: &KeyExpr,
+    names: &mut BTreeSet<String>,
+    modules: &mut BTreeSet<Vec<String>>,
+) {
     match key {
-        KeyExpr::Const { segments, scope } => paths.missing_modules(file, scope, segments, modules),
-        KeyExpr::Wrapper { inner, ty } => {
-            key_modules(paths, file, inner, modules);
-            key_modules(paths, file, ty, modules);
+        KeyExpr::Const { segments, scope } => {
+            names.extend(segments.last().cloned());
+            paths.missing_modules(file, scope, segments, modules);
         }
-        _ => {}
-    }
-}
-
-fn key_names(key: &KeyExpr, names: &mut BTreeSet<String>) {
-    match key {
-        KeyExpr::Const { segments, .. } => names.extend(segments.last().cloned()),
         // A type key changes only if the name is an alias.
         KeyExpr::Type { name, .. } => {
             names.insert(format!("type {name}"));
         }
         KeyExpr::Wrapper { inner, ty } => {
-            key_names(inner, names);
-            key_names(ty, names);
+            want_key(paths, file, inner, names, modules);
+            want_key(paths, file, ty, names, modules);
         }
         KeyExpr::Str(_) | KeyExpr::Format(_) | KeyExpr::Param(_) | KeyExpr::Unknown => {}
     }
