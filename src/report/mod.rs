@@ -31,13 +31,15 @@
 //! canonical JSON sorts object keys and has no insignificant whitespace.
 
 mod hash;
+mod read;
 
 use std::io::Write;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use hash::{analysis_hash, canonical_hash};
+pub use read::{parse_report, read_report, ReadError};
 
 use crate::graph::{EventGraph, Health};
 use crate::lints::{Level, Leveled};
@@ -45,7 +47,7 @@ use crate::model::Model;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -58,13 +60,13 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub parse_errors: Vec<ParseError>,
     /// Present when a baseline was applied.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
     pub analysis_hash: String,
 }
 
 /// What a baseline did to a run (DESIGN.md precise rule 14).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineSummary {
     /// Findings the baseline hid.
     pub hidden: usize,
@@ -72,7 +74,7 @@ pub struct BaselineSummary {
     pub stale: Vec<StaleEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaleEntry {
     pub lint: String,
     pub event: Option<String>,
@@ -80,13 +82,13 @@ pub struct StaleEntry {
     pub component: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub event_types: usize,
     pub publications: usize,
@@ -97,17 +99,17 @@ pub struct Summary {
     pub parse_errors: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub key: String,
     pub health: Health,
     pub publishers: Vec<Publisher>,
     pub subscribers: Vec<Subscriber>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matches: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Publisher {
     pub file: String,
     pub line: u32,
@@ -117,7 +119,7 @@ pub struct Publisher {
     pub payload_keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscriber {
     pub file: String,
     pub line: u32,
@@ -126,20 +128,20 @@ pub struct Subscriber {
     pub handler: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Component {
     pub name: String,
     pub publishes: Vec<String>,
     pub subscribes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackLoop {
     pub events: Vec<String>,
     pub path: Vec<LoopHop>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoopHop {
     pub event: String,
     pub subscribed_at: String,
@@ -151,6 +153,7 @@ pub struct LoopHop {
     pub published_at: String,
 }
 
+/// Read back through `read::WireFinding`, which looks the lint up in the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub lint: &'static str,
@@ -175,7 +178,7 @@ pub struct Finding {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Related {
     pub file: String,
     pub line: u32,
@@ -183,7 +186,7 @@ pub struct Related {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParseError {
     pub file: String,
     pub line: u32,
