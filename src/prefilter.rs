@@ -403,8 +403,8 @@ impl Words {
 /// fast however many names are wanted; other words go through one automaton.
 pub struct Patterns {
     words: Words,
-    /// Wanted names after `fn ` and after `type `, each with its word index.
-    definitions: [(&'static str, std::collections::HashMap<String, usize>); 2],
+    /// Wanted names after `fn `, `type `, `struct ` and `enum `, each with its word index.
+    definitions: [(&'static str, std::collections::HashMap<String, usize>); 4],
     /// Per pattern, the words it needs: indices into `words`, then definitions numbered
     /// after them.
     needs: Vec<Vec<usize>>,
@@ -416,7 +416,7 @@ impl Patterns {
             .iter()
             .map(|p| p.split(and).map(str::to_owned).collect())
             .collect();
-        let keywords = ["fn ", "type "];
+        let keywords = ["fn ", "type ", "struct ", "enum "];
         let is_definition = |w: &str| keywords.iter().any(|k| w.starts_with(k));
         let words = Words::new(
             split

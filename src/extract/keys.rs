@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use syn::{Expr, Lit, Type};
 
-use super::Scope;
+use super::{Callee, Receiver, Scope};
 
 /// An event key as written at a site or in a const.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,11 +21,33 @@ pub enum KeyExpr {
         variant: Option<String>,
         scope: Scope,
     },
-    /// An event wrapper: its key is `inner` when that is a string key, else the type.
+    /// An event wrapper written as a struct literal with a key field
+    /// (`Event { event_type: "x", .. }`): its key is `inner` when that is a string key,
+    /// else the type.
     Wrapper {
         inner: Box<KeyExpr>,
         ty: Box<KeyExpr>,
     },
+    /// A `new`-style constructor (`UserCreated::new("alice")`): keyed like a `Wrapper` when
+    /// the type is a wrapper type (named `Event`, `Message` or `Envelope`, or defined with a
+    /// key field), else by the type, whatever its arguments (DESIGN.md key form 4).
+    Constructor {
+        inner: Box<KeyExpr>,
+        ty: Box<KeyExpr>,
+    },
+    /// A value bound by a pattern `Enum::Variant(x)`: the variant's one field, keyed by its
+    /// type when the enum wraps a type named like the variant (`enum Event { Saved(Saved) }`),
+    /// else unknown.
+    VariantField {
+        name: String,
+        variant: String,
+        scope: Scope,
+    },
+    /// A call of a function of the tree (`topic()`, `self.state_topic()`): keyed by what
+    /// the function's body returns, followed once (DESIGN.md key form 7).
+    Call { callee: Callee, scope: Scope },
+    /// An `if`/`match` value: the key its every branch yields, if they agree.
+    Branches(Vec<KeyExpr>),
     /// `format!("user.{}.created", id)`: the literal pieces between placeholders.
     Format(Vec<String>),
     /// The N-th parameter of the enclosing function (`self` not counted): resolved at
@@ -36,12 +58,64 @@ pub enum KeyExpr {
 }
 
 /// What the extractor knows about local names while it reads a function.
+///
+/// Bindings follow Rust's scoping (DESIGN.md key form 3): a block, a closure or a match arm
+/// takes a [`Locals::mark`] on entry and [`Locals::restore`]s it on exit, which undoes the
+/// bindings made inside, so a shadowing `let` in an inner block does not outlive it.
 #[derive(Debug, Default, Clone)]
 pub struct Locals {
     /// `let` bindings whose value is a key, by name; `None` shadows an outer binding.
     pub bindings: BTreeMap<String, Option<KeyExpr>>,
     /// The enclosing function's parameter names, in order.
     pub params: Vec<String>,
+    /// What each binding replaced, newest last: popped by `restore`.
+    undo: Vec<(String, Option<Option<KeyExpr>>)>,
+}
+
+impl Locals {
+    /// No parameters, no bindings: outside every function.
+    pub const EMPTY: Locals = Locals {
+        bindings: BTreeMap::new(),
+        params: Vec::new(),
+        undo: Vec::new(),
+    };
+
+    /// The parameters of a function, no binding yet.
+    pub fn with_params(params: Vec<String>) -> Locals {
+        Locals {
+            params,
+            ..Locals::default()
+        }
+    }
+
+    /// Binds `name` (to a key, or `None` to shadow an outer key) until the enclosing scope
+    /// ends.
+    pub fn bind(&mut self, name: String, value: Option<KeyExpr>) {
+        let previous = self.bindings.insert(name.clone(), value);
+        self.undo.push((name, previous));
+    }
+
+    /// Where the current scope starts.
+    pub fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Ends the scope that started at `mark`: its bindings are undone.
+    pub fn restore(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((name, previous)) = self.undo.pop() else {
+                break;
+            };
+            match previous {
+                Some(value) => {
+                    self.bindings.insert(name, value);
+                }
+                None => {
+                    self.bindings.remove(&name);
+                }
+            }
+        }
+    }
 }
 
 const SEE_THROUGH_METHODS: &[&str] =
@@ -55,7 +129,10 @@ const SEE_THROUGH_CALLS: &[[&str; 2]] = &[
     ["Cow", "Borrowed"],
     ["Cow", "Owned"],
 ];
-const WRAPPER_FIELDS: &[&str] = &["event_type", "event_name", "topic", "kind", "event"];
+/// The fields that make a struct an event wrapper (DESIGN.md key form 4).
+pub const WRAPPER_FIELDS: &[&str] = &["event_type", "event_name", "topic", "kind", "event"];
+/// The type names that make a type an event wrapper, whatever its fields.
+pub const WRAPPER_TYPES: &[&str] = &["Event", "Message", "Envelope"];
 
 /// Peels `&`, parentheses, `.into()`-style conversions and `Box::new`-style wrappers.
 pub fn see_through(expr: &Expr) -> &Expr {
@@ -85,11 +162,9 @@ fn is_see_through_call(path: &syn::Path) -> bool {
             .any(|[ty, f]| names[names.len() - 2] == *ty && names[names.len() - 1] == *f)
 }
 
-fn is_const_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+/// `EDGE_ADDED`, `ÉVÉNEMENT`, `注文`: letters of any script but no lower-case one.
+pub fn is_const_name(name: &str) -> bool {
+    name.chars().any(char::is_alphabetic) && !name.chars().any(char::is_lowercase)
 }
 
 fn is_type_name(name: &str) -> bool {
@@ -114,6 +189,11 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
                     Some(binding) => binding.clone().unwrap_or(KeyExpr::Unknown),
                     None => match locals.params.iter().position(|p| p == last) {
                         Some(index) => KeyExpr::Param(index),
+                        // A name of a script without case (`注文`) may be a const.
+                        None if is_const_name(last) => KeyExpr::Const {
+                            segments,
+                            scope: scope.clone(),
+                        },
                         None => KeyExpr::Unknown,
                     },
                 };
@@ -160,18 +240,111 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
             }
             let owner = segments.len() >= 2 && is_type_name(&segments[segments.len() - 2]);
             if owner && (last == "new" || last.starts_with("new_")) {
-                if let Some(first) = call.args.first() {
-                    return KeyExpr::Wrapper {
+                let ty = Box::new(type_key(&segments[..segments.len() - 1], scope));
+                return match call.args.first() {
+                    Some(first) => KeyExpr::Constructor {
                         inner: Box::new(key_of(first, locals, scope)),
-                        ty: Box::new(type_key(&segments[..segments.len() - 1], scope)),
-                    };
-                }
+                        ty,
+                    },
+                    None => *ty,
+                };
             }
-            KeyExpr::Unknown
+            if is_const_name(last) || (owner && !is_value_fn(last)) {
+                return KeyExpr::Unknown;
+            }
+            KeyExpr::Call {
+                callee: Callee::Path(segments),
+                scope: scope.clone(),
+            }
         }
+        // `self.state_topic()`: what the method returns.
+        Expr::MethodCall(call) => KeyExpr::Call {
+            callee: Callee::Method {
+                name: call.method.to_string(),
+                receiver: Receiver::Other,
+            },
+            scope: scope.clone(),
+        },
+        Expr::Block(block) if block.label.is_none() => tail_key(&block.block, locals, scope),
+        Expr::If(node) => {
+            let Some((_, otherwise)) = &node.else_branch else {
+                return KeyExpr::Unknown;
+            };
+            let mut branches = Vec::new();
+            if !block_diverges(&node.then_branch) {
+                branches.push(tail_key(&node.then_branch, locals, scope));
+            }
+            if !diverges(otherwise) {
+                branches.push(key_of(otherwise, locals, scope));
+            }
+            branches_key(branches)
+        }
+        Expr::Match(node) => branches_key(
+            node.arms
+                .iter()
+                .filter(|arm| !diverges(&arm.body))
+                .map(|arm| key_of(&arm.body, locals, scope))
+                .collect(),
+        ),
         Expr::Macro(m) => format_key(&m.mac),
         _ => KeyExpr::Unknown,
     }
+}
+
+/// An associated function that may return a key: not a `Type::new`-style constructor
+/// (handled above) nor a conversion such as `Type::from`, `Type::default`.
+fn is_value_fn(name: &str) -> bool {
+    !matches!(name, "from" | "default" | "try_from" | "with_capacity")
+}
+
+/// The key of a block's value: its tail expression.
+pub fn tail_key(block: &syn::Block, locals: &Locals, scope: &Scope) -> KeyExpr {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(tail, None)) => key_of(tail, locals, scope),
+        _ => KeyExpr::Unknown,
+    }
+}
+
+/// Whether an expression never yields a value: `return`, `continue`, `break`, `panic!()`
+/// and the like. Such a branch says nothing about the key of an `if`/`match`.
+fn diverges(expr: &Expr) -> bool {
+    match expr {
+        Expr::Return(_) | Expr::Continue(_) | Expr::Break(_) => true,
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
+            )
+        }),
+        Expr::Block(block) => block_diverges(&block.block),
+        _ => false,
+    }
+}
+
+fn block_diverges(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(tail, _)) => diverges(tail),
+        Some(syn::Stmt::Macro(m)) => diverges(&Expr::Macro(syn::ExprMacro {
+            attrs: Vec::new(),
+            mac: m.mac.clone(),
+        })),
+        _ => false,
+    }
+}
+
+/// Branches of an `if`/`match` (those that never yield left out): one key when every
+/// branch gives the same one; `Branches` when they may agree only after resolution
+/// (`X::new("a")` and `X::new("b")` are both `X` unless `X` is a wrapper type).
+fn branches_key(branches: Vec<KeyExpr>) -> KeyExpr {
+    let mut branches = branches;
+    branches.dedup();
+    if branches.is_empty() || branches.contains(&KeyExpr::Unknown) {
+        return KeyExpr::Unknown;
+    }
+    if branches.len() == 1 {
+        return branches.pop().unwrap_or(KeyExpr::Unknown);
+    }
+    KeyExpr::Branches(branches)
 }
 
 /// A type or variant key from a path: `a::EdgeAdded` → `EdgeAdded`,
@@ -234,6 +407,11 @@ pub fn format_key(mac: &syn::Macro) -> KeyExpr {
         return KeyExpr::Unknown;
     };
     let pieces = format_pieces(&template.value());
+    // `format!("{:?}", e)`: no literal text, so nothing is known about the key; as a
+    // pattern it would cover every subscription.
+    if pieces.iter().all(String::is_empty) {
+        return KeyExpr::Unknown;
+    }
     if pieces.len() == 1 {
         KeyExpr::Str(pieces.into_iter().next().unwrap_or_default())
     } else {
@@ -327,7 +505,14 @@ mod tests {
         assert_eq!(key("crate::ev::EdgeAdded(1)"), ty("EdgeAdded", None));
         assert_eq!(key("Event::EdgeAdded(e)"), ty("Event", Some("EdgeAdded")));
         assert_eq!(key("Self::Ready"), ty("Detector", Some("Ready")));
-        assert_eq!(key("some_function(1)"), KeyExpr::Unknown);
+        assert!(matches!(key("some_function(1)"), KeyExpr::Call { .. }));
+        assert_eq!(
+            key("ÉVÉNEMENT"),
+            KeyExpr::Const {
+                segments: vec!["ÉVÉNEMENT".into()],
+                scope: scope()
+            }
+        );
         assert_eq!(key("topic"), KeyExpr::Unknown);
     }
 
@@ -342,7 +527,7 @@ mod tests {
         );
         assert_eq!(
             key("Event::new(\"x\", p)"),
-            KeyExpr::Wrapper {
+            KeyExpr::Constructor {
                 inner: Box::new(KeyExpr::Str("x".into())),
                 ty: Box::new(ty("Event", None))
             }
@@ -360,5 +545,8 @@ mod tests {
             key("format!(\"{id}/x\")"),
             KeyExpr::Format(vec!["".into(), "/x".into()])
         );
+        // No literal text: nothing is known of the key.
+        assert_eq!(key("format!(\"{:?}\", e)"), KeyExpr::Unknown);
+        assert_eq!(key("format!(\"{}{}\", a, b)"), KeyExpr::Unknown);
     }
 }

@@ -10,7 +10,7 @@ mod visitor;
 
 use std::collections::BTreeMap;
 
-pub use keys::KeyExpr;
+pub use keys::{KeyExpr, WRAPPER_FIELDS, WRAPPER_TYPES};
 pub use visitor::absolutize;
 
 use crate::discover::SourceFile;
@@ -82,8 +82,29 @@ pub enum HandlerRef {
     Fn(usize),
     /// Stream-style: the rest of `body` from `from` on.
     Stream { body: Option<Body>, from: Location },
+    /// A bound stream-style subscription (`let sub = client.subscribe(..)`): the
+    /// statements of `body` that use the binding, each a range of the file.
+    Bound {
+        body: Option<Body>,
+        ranges: Vec<Range>,
+    },
     /// Something that is neither (a variable holding a closure, a struct).
     Opaque,
+}
+
+/// A stretch of a file, from `start` to `end` (line, column), inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Range {
+    pub start: (u32, u32),
+    pub end: (u32, u32),
+}
+
+impl Range {
+    /// Whether a place of the same file lies inside.
+    pub fn contains(&self, location: &Location) -> bool {
+        let at = (location.line, location.column);
+        self.start <= at && at <= self.end
+    }
 }
 
 /// A site before its key is resolved.
@@ -117,6 +138,18 @@ pub struct FnFact {
     pub params: Vec<String>,
     /// The type names each parameter's type mentions, trait objects left out.
     pub param_types: Vec<Vec<String>>,
+    /// The key the body's value would be (`fn topic() -> &str { "a/b" }`), if it is one
+    /// (DESIGN.md key form 7).
+    pub returns: Option<Box<KeyExpr>>,
+}
+
+/// An enum some of whose variants wrap a type named like the variant
+/// (`enum Event { Saved(Saved) }`): such a variant is keyed by that type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumFact {
+    pub name: String,
+    /// The variants `V(V)`, sorted.
+    pub wrapped: Vec<String>,
 }
 
 /// A struct definition: what its fields' types mention, for `direct_coupling`.
@@ -189,6 +222,7 @@ pub struct FileFacts {
     pub sites: Vec<RawSite>,
     pub functions: Vec<FnFact>,
     pub structs: Vec<StructFact>,
+    pub enums: Vec<EnumFact>,
     /// Where each handler closure starts.
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,
@@ -285,6 +319,7 @@ impl FileFacts {
         self.sites.shrink_to_fit();
         self.functions.shrink_to_fit();
         self.structs.shrink_to_fit();
+        self.enums.shrink_to_fit();
         self.handler_closures.shrink_to_fit();
         self.calls.shrink_to_fit();
         self.suppressions.shrink_to_fit();

@@ -8,11 +8,13 @@ use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, Item, Token, Type, UseTree};
 
-use super::keys::{key_of, key_of_type, see_through, segments, KeyExpr, Locals};
+use super::keys::{
+    is_const_name, key_of, key_of_type, see_through, segments, tail_key, KeyExpr, Locals,
+};
 use super::payload;
 use super::{
-    AliasFact, Body, CallFact, Callee, ConstFact, FieldFact, FileFacts, FnFact, HandlerRef, Holder,
-    ModuleFacts, RawSite, Receiver, Scope, StructFact,
+    AliasFact, Body, CallFact, Callee, ConstFact, EnumFact, FieldFact, FileFacts, FnFact,
+    HandlerRef, Holder, ModuleFacts, Range, RawSite, Receiver, Scope, StructFact,
 };
 use crate::discover::SourceFile;
 use crate::model::{Location, SiteKind};
@@ -31,6 +33,7 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
         functions: Vec::new(),
         bodies: Vec::new(),
         pending_closures: BTreeMap::new(),
+        fn_body_pending: false,
     };
     visitor.enter_module(&syntax.items);
     for item in &syntax.items {
@@ -40,6 +43,8 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
 
 struct Function {
     name: String,
+    /// Index into `facts.functions`.
+    index: usize,
     locals: Locals,
     /// Bevy: `EventWriter<T>`/`MessageWriter<T>` parameters, by name, with their `T`.
     writers: BTreeMap<String, KeyExpr>,
@@ -63,6 +68,8 @@ struct Visitor<'a> {
     /// Handler closures recorded at their subscribe call and not visited yet, by the
     /// position of their first `|`.
     pending_closures: BTreeMap<(usize, usize), usize>,
+    /// Set between a function's signature and its body's block.
+    fn_body_pending: bool,
 }
 
 impl Visitor<'_> {
@@ -91,10 +98,7 @@ impl Visitor<'_> {
     /// The `let` bindings and parameters in reach: borrowed, since every call and `let`
     /// asks for them.
     fn locals(&self) -> &Locals {
-        static NONE: Locals = Locals {
-            bindings: BTreeMap::new(),
-            params: Vec::new(),
-        };
+        static NONE: Locals = Locals::EMPTY;
         self.functions.last().map_or(&NONE, |f| &f.locals)
     }
 
@@ -159,20 +163,41 @@ impl Visitor<'_> {
     fn record_site(&mut self, rule: &Rule, args: &[&Expr], turbofish: &[&Type], span: Span) {
         let scope = self.scope();
         let locals = self.locals();
+        // Only type arguments: `_`, `()` and const generics (`on::<RETRY, Req>`) are no key.
+        let turbofish: Vec<&Type> = turbofish
+            .iter()
+            .copied()
+            .filter(|ty| is_event_type(ty))
+            .collect();
+        let handler_index = match rule.kind {
+            SiteKind::Subscribe => rule.handler.or_else(|| args.len().checked_sub(1)),
+            SiteKind::Publish => None,
+        };
         let (key, key_text, key_index) = match rule.event {
-            EventArg::Arg(n) => match (turbofish.first(), args.get(n)) {
-                (Some(ty), _) => (key_of_type(ty, &scope), text(ty), None),
-                (None, Some(Expr::Closure(closure))) => {
-                    let ty = closure.inputs.first().and_then(|input| match input {
+            // DESIGN.md precise rule 3: what the key argument says by key forms 1-4 wins;
+            // a turbofish stands in when the argument is absent, is the handler, or is a
+            // type form.
+            EventArg::Arg(n) => match (args.get(n), turbofish.first()) {
+                (Some(Expr::Closure(closure)), ty) => {
+                    let param = closure.inputs.first().and_then(|input| match input {
                         syn::Pat::Type(typed) => Some(&*typed.ty),
                         _ => None,
                     });
-                    match ty {
+                    match ty.copied().or(param) {
                         Some(ty) => (key_of_type(ty, &scope), text(ty), None),
                         None => (KeyExpr::Unknown, text(closure), None),
                     }
                 }
-                (None, Some(arg)) => (key_of(arg, locals, &scope), text(*arg), Some(n)),
+                (Some(arg), ty) => {
+                    let key = key_of(arg, locals, &scope);
+                    let stands_in = matches!(key, KeyExpr::Type { .. })
+                        || (handler_index == Some(n) && is_fn_path(arg));
+                    match ty {
+                        Some(ty) if stands_in => (key_of_type(ty, &scope), text(*ty), None),
+                        _ => (key, text(*arg), Some(n)),
+                    }
+                }
+                (None, Some(ty)) => (key_of_type(ty, &scope), text(*ty), None),
                 // No key argument: `tx.subscribe()` is not a site.
                 (None, None) => return,
             },
@@ -184,7 +209,7 @@ impl Visitor<'_> {
                 Some(arg) => {
                     let key = match key_of(arg, locals, &scope) {
                         key @ KeyExpr::Type { .. } => key,
-                        KeyExpr::Wrapper { ty, .. } => *ty,
+                        KeyExpr::Wrapper { ty, .. } | KeyExpr::Constructor { ty, .. } => *ty,
                         _ => KeyExpr::Unknown,
                     };
                     (key, text(*arg), Some(0))
@@ -195,10 +220,13 @@ impl Visitor<'_> {
         let location = self.location(span);
         let (handler, payload) = match rule.kind {
             SiteKind::Subscribe => {
-                let index = rule.handler.or_else(|| args.len().checked_sub(1));
-                let arg = index
+                // Only a closure or a path to a function is a handler: a trailing literal
+                // or const (`NatsConsumer::new(js, STREAM, "durable", 1)`) makes the
+                // subscription stream-style.
+                let arg = handler_index
                     .filter(|&i| Some(i) != key_index)
-                    .and_then(|i| args.get(i));
+                    .and_then(|i| args.get(i))
+                    .filter(|arg| handler_target(arg).is_some());
                 (Some(self.handler(arg.copied(), &location)), None)
             }
             SiteKind::Publish => {
@@ -258,7 +286,7 @@ impl Visitor<'_> {
         let name = handler_expr_name(arg).unwrap_or_else(|| "{handler}".to_owned());
         let target = match handler_target(arg) {
             Some(Expr::Closure(closure)) => HandlerRef::Closure(self.register_closure(closure)),
-            Some(Expr::Path(path)) if path.qself.is_none() => HandlerRef::Path {
+            Some(Expr::Path(path)) => HandlerRef::Path {
                 segments: segments(&path.path),
                 scope: self.scope(),
             },
@@ -310,17 +338,17 @@ impl Visitor<'_> {
             module: self.module_path(),
             params: params.clone(),
             param_types,
+            returns: None,
         });
         self.functions.push(Function {
             name: sig.ident.to_string(),
-            locals: Locals {
-                params,
-                ..Locals::default()
-            },
+            index,
+            locals: Locals::with_params(params),
             writers: BTreeMap::new(),
             payloads: payload::Bindings::new(),
         });
         self.bodies.push(Body::Fn(index));
+        self.fn_body_pending = true;
         if self.rules.bevy {
             self.bevy_params(sig, index);
         }
@@ -329,6 +357,85 @@ impl Visitor<'_> {
     fn exit_function(&mut self) {
         self.functions.pop();
         self.bodies.pop();
+        self.fn_body_pending = false;
+    }
+
+    /// Binds the names a pattern introduces until the current scope ends: to no key, but
+    /// for the one field of an enum variant (`Event::Saved(s)`), which may be the wrapped
+    /// event (DESIGN.md key form 5).
+    fn bind_pattern(&mut self, pat: &syn::Pat) {
+        let scope = self.scope();
+        let Some(function) = self.functions.last_mut() else {
+            return;
+        };
+        if let syn::Pat::TupleStruct(tuple) = pat {
+            let names = segments(&tuple.path);
+            if let ([.., owner, variant], [syn::Pat::Ident(field)]) = (
+                names.as_slice(),
+                tuple.elems.iter().collect::<Vec<_>>().as_slice(),
+            ) {
+                if owner.starts_with(|c: char| c.is_uppercase()) && field.subpat.is_none() {
+                    let name = if owner == "Self" {
+                        scope.self_type.clone().unwrap_or_else(|| owner.clone())
+                    } else {
+                        owner.clone()
+                    };
+                    function.locals.bind(
+                        field.ident.to_string(),
+                        Some(KeyExpr::VariantField {
+                            name,
+                            variant: variant.clone(),
+                            scope,
+                        }),
+                    );
+                    return;
+                }
+            }
+        }
+        let mut names = BTreeSet::new();
+        collect_idents(pat, &mut names);
+        for name in names {
+            function.locals.bind(name, None);
+        }
+    }
+
+    /// DESIGN.md precise rule 3: a stream-style subscription bound by `let sub = ..` is
+    /// handled by the statements after it that use `sub` (and, for `let m = sub.recv()..`,
+    /// those that use `m`), not by the rest of the body; so two pull receivers read in one
+    /// loop each get their own branch.
+    fn bind_streams(&mut self, local: &syn::Local, rest: &[syn::Stmt], sites_before: usize) {
+        let Some(name) = bound_name(&local.pat) else {
+            return;
+        };
+        let body = self.bodies.last().copied();
+        let mut ranges = None;
+        for site in &mut self.facts.sites[sites_before..] {
+            let Some(HandlerRef::Stream { body: at, .. }) = &site.handler_ref else {
+                continue;
+            };
+            if *at != body {
+                continue;
+            }
+            let ranges = ranges.get_or_insert_with(|| {
+                let mut out = Vec::new();
+                uses_of(rest, &name, &mut out);
+                out
+            });
+            site.handler_ref = Some(HandlerRef::Bound {
+                body,
+                ranges: ranges.clone(),
+            });
+        }
+    }
+
+    fn locals_mark(&self) -> Option<usize> {
+        self.functions.last().map(|f| f.locals.mark())
+    }
+
+    fn locals_restore(&mut self, mark: Option<usize>) {
+        if let (Some(function), Some(mark)) = (self.functions.last_mut(), mark) {
+            function.locals.restore(mark);
+        }
     }
 
     /// Bevy (DESIGN.md precise rule 12): reader and observer parameters subscribe the
@@ -413,7 +520,7 @@ impl Visitor<'_> {
             other => other,
         };
         match key_of(arg, self.locals(), &self.scope()) {
-            KeyExpr::Wrapper { ty, .. } => *ty,
+            KeyExpr::Wrapper { ty, .. } | KeyExpr::Constructor { ty, .. } => *ty,
             key @ KeyExpr::Type { .. } => key,
             _ => KeyExpr::Unknown,
         }
@@ -423,7 +530,12 @@ impl Visitor<'_> {
         let scope = self.scope();
         let mut args: Vec<KeyExpr> = args
             .iter()
-            .map(|arg| key_of(arg, self.locals(), &scope))
+            .map(|arg| match key_of(arg, self.locals(), &scope) {
+                // Keys that need the callee's own resolution are not followed through
+                // wrapper parameters: calls are many, and this keeps their facts small.
+                KeyExpr::Call { .. } | KeyExpr::Branches(_) => KeyExpr::Unknown,
+                key => key,
+            })
             .collect();
         // Most arguments are no key. Trailing ones are dropped: an argument missing and an
         // argument `Unknown` read the same (no key through that parameter).
@@ -565,9 +677,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             (syn::Pat::Ident(ident), Some(init)) => Some((ident.ident.to_string(), &init.expr)),
             _ => None,
         };
+        // `let Event::Saved(s) = e else { .. };`
+        if matches!(node.pat, syn::Pat::TupleStruct(_)) {
+            self.bind_pattern(&node.pat);
+            names.clear();
+        }
         if let Some(function) = self.functions.last_mut() {
             for name in names {
-                function.locals.bindings.insert(name.clone(), value.clone());
+                function.locals.bind(name.clone(), value.clone());
                 function.payloads.remove(&name);
             }
             if let Some((name, init)) = payload {
@@ -580,15 +697,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
         // Closure parameters shadow outer bindings of the same name.
-        let saved = self.functions.last().map(|f| f.locals.clone());
-        if let Some(function) = self.functions.last_mut() {
-            for input in &node.inputs {
-                let mut names = BTreeSet::new();
-                collect_idents(input, &mut names);
-                for name in names {
-                    function.locals.bindings.insert(name, None);
-                }
-            }
+        let mark = self.locals_mark();
+        for input in &node.inputs {
+            self.bind_pattern(input);
         }
         let start = node.or1_token.span.start();
         let mut handler = self.pending_closures.remove(&(start.line, start.column));
@@ -602,9 +713,99 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if handler.is_some() {
             self.bodies.pop();
         }
-        if let (Some(function), Some(saved)) = (self.functions.last_mut(), saved) {
-            function.locals = saved;
+        self.locals_restore(mark);
+    }
+
+    /// A block is a scope: its `let`s end with it. A function's own block also gives the
+    /// function's value (key form 7), and a stream-style subscription bound by one of its
+    /// `let`s gets the statements that use the binding as its handler.
+    fn visit_block(&mut self, node: &'ast syn::Block) {
+        let is_fn_body = std::mem::take(&mut self.fn_body_pending);
+        let mark = self.locals_mark();
+        for (index, stmt) in node.stmts.iter().enumerate() {
+            let sites_before = self.facts.sites.len();
+            self.visit_stmt(stmt);
+            if let syn::Stmt::Local(local) = stmt {
+                self.bind_streams(local, &node.stmts[index + 1..], sites_before);
+            }
         }
+        if is_fn_body {
+            if let Some(function) = self.functions.last() {
+                let key = tail_key(node, &function.locals, &self.scope());
+                let index = function.index;
+                if key != KeyExpr::Unknown {
+                    self.facts.functions[index].returns = Some(Box::new(key));
+                }
+            }
+        }
+        self.locals_restore(mark);
+    }
+
+    fn visit_arm(&mut self, node: &'ast syn::Arm) {
+        let mark = self.locals_mark();
+        self.bind_pattern(&node.pat);
+        visit::visit_arm(self, node);
+        self.locals_restore(mark);
+    }
+
+    /// `if let Event::Saved(s) = e { .. }`: the pattern's names hold in the `then` block
+    /// only.
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        let mark = self.locals_mark();
+        self.visit_expr(&node.cond);
+        self.visit_block(&node.then_branch);
+        self.locals_restore(mark);
+        if let Some((_, otherwise)) = &node.else_branch {
+            self.visit_expr(otherwise);
+        }
+    }
+
+    fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+        let mark = self.locals_mark();
+        visit::visit_expr_while(self, node);
+        self.locals_restore(mark);
+    }
+
+    fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+        visit::visit_expr_let(self, node);
+        self.bind_pattern(&node.pat);
+    }
+
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        let mark = self.locals_mark();
+        self.visit_expr(&node.expr);
+        self.bind_pattern(&node.pat);
+        self.visit_block(&node.body);
+        self.locals_restore(mark);
+    }
+
+    fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
+        let mut wrapped: Vec<String> = node
+            .variants
+            .iter()
+            .filter(|variant| match &variant.fields {
+                syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                    match key_of_type(&fields.unnamed[0].ty, &self.scope()) {
+                        KeyExpr::Type {
+                            name,
+                            variant: None,
+                            ..
+                        } => variant.ident == name,
+                        _ => false,
+                    }
+                }
+                _ => false,
+            })
+            .map(|variant| variant.ident.to_string())
+            .collect();
+        if !wrapped.is_empty() {
+            wrapped.sort();
+            self.facts.enums.push(EnumFact {
+                name: node.ident.to_string(),
+                wrapped,
+            });
+        }
+        visit::visit_item_enum(self, node);
     }
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
@@ -824,6 +1025,90 @@ fn type_names(ty: &Type) -> Vec<String> {
     names.0
 }
 
+/// The one name a `let` pattern binds (`sub`, `mut sub`, `sub: Subscriber`).
+fn bound_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
+        syn::Pat::Type(typed) => bound_name(&typed.pat),
+        _ => None,
+    }
+}
+
+/// The statements among `stmts` that use `name`: a statement that mentions it outside
+/// its nested blocks is used whole (`while let Some(m) = sub.next().await { .. }`,
+/// `if a.try_recv().is_ok() { .. }`, `consumer.run(closure)`); otherwise the blocks that
+/// mention it are searched the same way (`loop { if a.try_recv().is_ok() { .. } }`).
+fn uses_of(stmts: &[syn::Stmt], name: &str, out: &mut Vec<Range>) {
+    for (index, stmt) in stmts.iter().enumerate() {
+        let mut finder = Mentions {
+            name,
+            direct: false,
+            blocks: Vec::new(),
+        };
+        finder.visit_stmt(stmt);
+        if finder.direct {
+            out.push(range_of(stmt));
+            // `let m = sub.recv().await;`: what reads `m` handles the message too.
+            if let syn::Stmt::Local(local) = stmt {
+                if let Some(bound) = bound_name(&local.pat).filter(|bound| bound != name) {
+                    uses_of(&stmts[index + 1..], &bound, out);
+                }
+            }
+            continue;
+        }
+        for block in finder.blocks {
+            uses_of(&block.stmts, name, out);
+        }
+    }
+}
+
+/// Whether a statement mentions a name outside its nested blocks, and which of those
+/// blocks mention it.
+struct Mentions<'n, 'ast> {
+    name: &'n str,
+    direct: bool,
+    blocks: Vec<&'ast syn::Block>,
+}
+
+impl<'ast> Visit<'ast> for Mentions<'_, 'ast> {
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        if ident == self.name {
+            self.direct = true;
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        if tokens_mention(block.to_token_stream(), self.name) {
+            self.blocks.push(block);
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if tokens_mention(mac.tokens.clone(), self.name) {
+            self.direct = true;
+        }
+    }
+}
+
+fn tokens_mention(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == name,
+        proc_macro2::TokenTree::Group(group) => tokens_mention(group.stream(), name),
+        _ => false,
+    })
+}
+
+/// The stretch of the file a statement covers.
+fn range_of(stmt: &syn::Stmt) -> Range {
+    use syn::spanned::Spanned;
+    let span = stmt.span();
+    let (start, end) = (span.start(), span.end());
+    Range {
+        start: (start.line as u32, start.column as u32 + 1),
+        end: (end.line as u32, end.column as u32 + 1),
+    }
+}
+
 /// Where a parameter's name is.
 fn pat_span(pat: &syn::Pat) -> Span {
     match pat {
@@ -836,15 +1121,51 @@ fn pat_span(pat: &syn::Pat) -> Span {
     }
 }
 
-/// The closure or path a handler argument comes down to.
+/// The closure or path to a function a handler argument comes down to; `None` for
+/// anything else (a literal, a const, a struct value, a method call's result).
 fn handler_target(expr: &Expr) -> Option<&Expr> {
     match see_through(expr) {
         Expr::Block(block) => match block.block.stmts.last() {
             Some(syn::Stmt::Expr(tail, None)) => handler_target(tail),
             _ => None,
         },
-        other @ (Expr::Closure(_) | Expr::Path(_)) => Some(other),
+        other @ Expr::Closure(_) => Some(other),
+        other if is_fn_path(other) => Some(other),
         _ => None,
+    }
+}
+
+/// A path that can name a function or method: `on_edge`, `Self::on_edge`,
+/// `handlers::on_edge`; not a const (`STREAM`), a type or a unit value (`Handler`).
+fn is_fn_path(expr: &Expr) -> bool {
+    let Expr::Path(path) = see_through(expr) else {
+        return false;
+    };
+    path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| {
+            let name = last.ident.to_string();
+            !name.starts_with(|c: char| c.is_uppercase()) && !is_const_name(&name)
+        })
+}
+
+/// A turbofish argument that can be an event type: not `_`, `()`, or a const generic
+/// written as a path (`RETRY`; syn reads it as a type).
+fn is_event_type(ty: &Type) -> bool {
+    match ty {
+        Type::Infer(_) | Type::Never(_) => false,
+        Type::Tuple(tuple) => !tuple.elems.is_empty(),
+        Type::Path(path) => {
+            path.qself.is_some()
+                || path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| !is_const_name(&last.ident.to_string()))
+        }
+        Type::Reference(r) => is_event_type(&r.elem),
+        Type::Paren(p) => is_event_type(&p.elem),
+        Type::Group(g) => is_event_type(&g.elem),
+        _ => true,
     }
 }
 

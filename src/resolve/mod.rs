@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::config::Config;
 use crate::discover::Discovery;
-use crate::extract::{Body, FileFacts, HandlerRef, Holder, RawSite};
+use crate::extract::{Body, FileFacts, HandlerRef, Holder, Range, RawSite};
 use crate::model::{Flow, Location, Model, ParseFailure, Settings, Site, SiteKind, UnresolvedSite};
 use crate::topic;
 
@@ -245,13 +245,32 @@ impl CallGraph {
     }
 }
 
-/// A frame of the handler walk: a body (from a place on, for stream handlers) and the
+/// A frame of the handler walk: a body (or part of one, for stream handlers) and the
 /// calls that led to it.
 struct Frame {
     file: usize,
     body: Body,
-    from: Option<Location>,
+    part: Part,
     via: Vec<String>,
+}
+
+/// Which part of a body a handler is.
+enum Part {
+    Whole,
+    /// From a place on: an unbound stream-style subscription.
+    From(Location),
+    /// The statements that use a bound subscription.
+    Ranges(Vec<Range>),
+}
+
+impl Part {
+    fn contains(&self, location: &Location) -> bool {
+        match self {
+            Part::Whole => true,
+            Part::From(from) => location >= from,
+            Part::Ranges(ranges) => ranges.iter().any(|range| range.contains(location)),
+        }
+    }
 }
 
 /// Follows every subscription's handler through the calls it makes (breadth first, so the
@@ -287,11 +306,10 @@ fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>,
         let mut reached: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         let mut queue: VecDeque<Frame> = starts.into();
         while let Some(frame) = queue.pop_front() {
-            if frame.from.is_none() && !seen.insert((frame.file, frame.body)) {
+            if matches!(frame.part, Part::Whole) && !seen.insert((frame.file, frame.body)) {
                 continue;
             }
-            let after =
-                |location: &Location| frame.from.as_ref().is_none_or(|from| location >= from);
+            let after = |location: &Location| frame.part.contains(location);
             for &publish in publishes
                 .get(&(frame.file, frame.body))
                 .map(Vec::as_slice)
@@ -319,7 +337,7 @@ fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>,
                     queue.push_back(Frame {
                         file,
                         body: Body::Fn(function),
-                        from: None,
+                        part: Part::Whole,
                         via,
                     });
                 }
@@ -336,27 +354,46 @@ fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>,
 
 /// Where a subscription's handler starts.
 fn handler_bodies(paths: &Paths<'_>, subscription: &Placed) -> Vec<Frame> {
-    let frame = |file, body, from| Frame {
+    let frame = |file, body, part| Frame {
         file,
         body,
-        from,
+        part,
         via: Vec::new(),
     };
     match &subscription.handler {
-        Some(HandlerRef::Closure(id)) => vec![frame(subscription.file, Body::Closure(*id), None)],
-        Some(HandlerRef::Fn(function)) => vec![frame(subscription.file, Body::Fn(*function), None)],
+        Some(HandlerRef::Closure(id)) => {
+            vec![frame(subscription.file, Body::Closure(*id), Part::Whole)]
+        }
+        Some(HandlerRef::Fn(function)) => {
+            vec![frame(subscription.file, Body::Fn(*function), Part::Whole)]
+        }
         Some(HandlerRef::Stream {
             body: Some(body),
             from,
         }) => {
-            vec![frame(subscription.file, *body, Some(from.clone()))]
+            vec![frame(subscription.file, *body, Part::From(from.clone()))]
+        }
+        Some(HandlerRef::Bound {
+            body: Some(body),
+            ranges,
+        }) => {
+            vec![frame(
+                subscription.file,
+                *body,
+                Part::Ranges(ranges.clone()),
+            )]
         }
         Some(HandlerRef::Path { segments, scope }) => paths
             .fn_path(subscription.file, scope, segments)
             .into_iter()
-            .map(|(file, function)| frame(file, Body::Fn(function), None))
+            .map(|(file, function)| frame(file, Body::Fn(function), Part::Whole))
             .collect(),
-        Some(HandlerRef::Stream { body: None, .. } | HandlerRef::Opaque) | None => Vec::new(),
+        Some(
+            HandlerRef::Stream { body: None, .. }
+            | HandlerRef::Bound { body: None, .. }
+            | HandlerRef::Opaque,
+        )
+        | None => Vec::new(),
     }
 }
 

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::extract::{absolutize, FileFacts, KeyExpr, Scope};
+use crate::extract::{
+    absolutize, Callee, FileFacts, KeyExpr, Scope, WRAPPER_FIELDS, WRAPPER_TYPES,
+};
 
 /// How deep const-to-const and re-export chains are followed; cycles stop here.
 pub const MAX_DEPTH: usize = 32;
@@ -165,6 +167,13 @@ pub struct Paths<'a> {
     methods_by_name: HashMap<&'a str, Vec<FnId>>,
     modules: HashMap<&'a [String], Vec<(usize, usize)>>,
     aliases: HashMap<&'a str, BTreeSet<&'a str>>,
+    /// Associated consts by (self type, name), for `Type::NAME` written where the impl
+    /// block is not (`impl Named for UserCreated { const NAME: .. }` in another module).
+    assoc_consts: HashMap<(&'a str, &'a str), Vec<(usize, &'a KeyExpr)>>,
+    /// Structs defined with a key field: wrapper types (DESIGN.md key form 4).
+    wrapper_types: HashSet<&'a str>,
+    /// `(Enum, Variant)` where the variant wraps the type of its own name.
+    wrapped_variants: HashSet<(&'a str, &'a str)>,
     /// How many paths lookups have tried, for tests of their cost.
     #[cfg(test)]
     tried: std::sync::atomic::AtomicUsize,
@@ -180,6 +189,9 @@ impl<'a> Paths<'a> {
             methods_by_name: HashMap::new(),
             modules: HashMap::new(),
             aliases: HashMap::new(),
+            assoc_consts: HashMap::new(),
+            wrapper_types: HashSet::new(),
+            wrapped_variants: HashSet::new(),
             #[cfg(test)]
             tried: std::sync::atomic::AtomicUsize::new(0),
         };
@@ -189,6 +201,31 @@ impl<'a> Paths<'a> {
                     .consts
                     .entry(fact.path.as_slice())
                     .or_insert((index, &fact.value));
+                if let [.., owner, name] = fact.path.as_slice() {
+                    if owner.starts_with(|c: char| c.is_uppercase())
+                        && owner.chars().any(char::is_lowercase)
+                    {
+                        paths
+                            .assoc_consts
+                            .entry((owner, name))
+                            .or_default()
+                            .push((index, &fact.value));
+                    }
+                }
+            }
+            for fact in &file.structs {
+                if fact
+                    .fields
+                    .iter()
+                    .any(|field| WRAPPER_FIELDS.contains(&field.name.as_str()))
+                {
+                    paths.wrapper_types.insert(&fact.name);
+                }
+            }
+            for fact in &file.enums {
+                for variant in &fact.wrapped {
+                    paths.wrapped_variants.insert((&fact.name, variant));
+                }
             }
             for (module_index, module) in file.modules.iter().enumerate() {
                 paths
@@ -238,10 +275,12 @@ impl<'a> Paths<'a> {
 
     /// Resolves a key expression written in `file`.
     pub fn resolve(&self, file: usize, key: &KeyExpr) -> Resolved {
-        self.resolve_at(file, key, 0)
+        self.resolve_at(file, key, 0, true)
     }
 
-    fn resolve_at(&self, file: usize, key: &KeyExpr, depth: usize) -> Resolved {
+    /// `calls`: whether a call's returned key may still be followed (key form 7 follows
+    /// one call, not a chain).
+    fn resolve_at(&self, file: usize, key: &KeyExpr, depth: usize, calls: bool) -> Resolved {
         if depth > MAX_DEPTH {
             return Resolved::Unknown;
         }
@@ -253,22 +292,129 @@ impl<'a> Paths<'a> {
             KeyExpr::Type { name, variant, .. } => {
                 let name = self.alias_target(name);
                 Resolved::Type(match variant {
+                    // `Event::Saved(s)` of `enum Event { Saved(Saved) }` is a `Saved`.
+                    Some(variant) if self.wraps(&name, variant) => self.alias_target(variant),
                     Some(variant) => format!("{name}::{variant}"),
                     None => name,
                 })
             }
-            KeyExpr::Wrapper { inner, ty } => match self.resolve_at(file, inner, depth + 1) {
-                found @ (Resolved::Str(_) | Resolved::Pattern(_) | Resolved::Param(_)) => found,
-                _ => self.resolve_at(file, ty, depth + 1),
-            },
+            KeyExpr::VariantField { name, variant, .. } => {
+                if self.wraps(&self.alias_target(name), variant) {
+                    Resolved::Type(self.alias_target(variant))
+                } else {
+                    Resolved::Unknown
+                }
+            }
+            KeyExpr::Wrapper { inner, ty } => {
+                match self.resolve_at(file, inner, depth + 1, calls) {
+                    found @ (Resolved::Str(_) | Resolved::Pattern(_) | Resolved::Param(_)) => found,
+                    _ => self.resolve_at(file, ty, depth + 1, calls),
+                }
+            }
+            KeyExpr::Constructor { inner, ty } => {
+                let wrapper = matches!(&**ty, KeyExpr::Type { name, variant: None, .. }
+                    if self.is_wrapper_type(&self.alias_target(name)));
+                if wrapper {
+                    if let found @ (Resolved::Str(_) | Resolved::Pattern(_) | Resolved::Param(_)) =
+                        self.resolve_at(file, inner, depth + 1, calls)
+                    {
+                        return found;
+                    }
+                }
+                self.resolve_at(file, ty, depth + 1, calls)
+            }
             KeyExpr::Const { segments, scope } => {
                 let candidates = self.candidates(file, scope, segments);
                 match self.lookup(candidates, &|path| self.consts.get(path).copied()) {
-                    Some((at, value)) => self.resolve_at(at, value, depth + 1),
-                    None => Resolved::Unknown,
+                    Some((at, value)) => self.resolve_at(at, value, depth + 1, calls),
+                    None => match self.assoc_const(scope, segments) {
+                        Some((at, value)) => self.resolve_at(at, value, depth + 1, calls),
+                        None => Resolved::Unknown,
+                    },
+                }
+            }
+            KeyExpr::Call { callee, scope } if calls => {
+                let mut found =
+                    self.returned(file, scope, callee)
+                        .into_iter()
+                        .map(|(at, returns)| {
+                            match self.resolve_at(at, returns, depth + 1, false) {
+                                // A parameter of the callee is not followed further.
+                                Resolved::Param(_) => Resolved::Unknown,
+                                key => key,
+                            }
+                        });
+                let first = found.next().unwrap_or(Resolved::Unknown);
+                if found.all(|other| other == first) {
+                    first
+                } else {
+                    Resolved::Unknown
+                }
+            }
+            KeyExpr::Call { .. } => Resolved::Unknown,
+            KeyExpr::Branches(branches) => {
+                let mut keys = branches
+                    .iter()
+                    .map(|branch| self.resolve_at(file, branch, depth + 1, calls));
+                let first = keys.next().unwrap_or(Resolved::Unknown);
+                if matches!(first, Resolved::Param(_)) || !keys.all(|other| other == first) {
+                    Resolved::Unknown
+                } else {
+                    first
                 }
             }
         }
+    }
+
+    /// Whether variant `variant` of enum `name` wraps the type of its own name.
+    fn wraps(&self, name: &str, variant: &str) -> bool {
+        self.wrapped_variants.contains(&(name, variant))
+    }
+
+    /// Whether a type is an event wrapper: named like one, or defined with a key field.
+    pub fn is_wrapper_type(&self, name: &str) -> bool {
+        WRAPPER_TYPES.contains(&name) || self.wrapper_types.contains(name)
+    }
+
+    /// `Type::NAME` (or `Self::NAME`) as an associated const of `Type`'s impl blocks,
+    /// wherever they are; only when all of them agree on the value.
+    fn assoc_const(&self, scope: &Scope, segments: &[String]) -> Option<(usize, &'a KeyExpr)> {
+        let [.., owner, name] = segments else {
+            return None;
+        };
+        let owner = match owner.as_str() {
+            "Self" => scope.self_type.clone()?,
+            owner => self.alias_target(owner),
+        };
+        let found = self.assoc_consts.get(&(owner.as_str(), name.as_str()))?;
+        let first = found.first()?;
+        found
+            .iter()
+            .all(|(_, value)| *value == first.1)
+            .then_some(*first)
+    }
+
+    /// The keys returned by the functions a call may reach in the caller's own crate
+    /// (key form 7: not across crates).
+    pub fn returned(
+        &self,
+        file: usize,
+        scope: &Scope,
+        callee: &Callee,
+    ) -> Vec<(usize, &'a KeyExpr)> {
+        let crate_name = &self.files[file].crate_name;
+        let mut out = Vec::new();
+        for (at, function) in self.callees(file, scope, callee) {
+            let facts = &self.files[at];
+            if &facts.crate_name != crate_name {
+                continue;
+            }
+            match &facts.functions[function].returns {
+                Some(returns) => out.push((at, &**returns)),
+                None => return Vec::new(),
+            }
+        }
+        out
     }
 
     /// A type alias's final target, when the name has exactly one.

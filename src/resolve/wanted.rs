@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::paths::{Paths, STD_METHODS, STD_TYPES};
-use crate::extract::{Body, Callee, FileFacts, HandlerRef, Holder, KeyExpr};
+use crate::extract::{Body, Callee, FileFacts, HandlerRef, Holder, KeyExpr, WRAPPER_TYPES};
 
 /// The definition of a function.
 fn function(name: &str) -> String {
@@ -63,6 +63,9 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
                     HandlerRef::Fn(function) => starts.push((index, Body::Fn(*function))),
                     HandlerRef::Stream {
                         body: Some(body), ..
+                    }
+                    | HandlerRef::Bound {
+                        body: Some(body), ..
                     } => starts.push((index, *body)),
                     HandlerRef::Path { segments, scope } => {
                         names.extend(segments.last().map(|name| function(name)));
@@ -71,7 +74,9 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
                             starts.push((file, Body::Fn(function)));
                         }
                     }
-                    HandlerRef::Stream { body: None, .. } | HandlerRef::Opaque => {}
+                    HandlerRef::Stream { body: None, .. }
+                    | HandlerRef::Bound { body: None, .. }
+                    | HandlerRef::Opaque => {}
                 }
             }
             if coupling {
@@ -187,13 +192,53 @@ fn want_key(
             names.extend(segments.last().cloned());
             paths.missing_modules(file, scope, segments, modules);
         }
-        // A type key changes only if the name is an alias.
-        KeyExpr::Type { name, .. } => {
+        // A type key changes only if the name is an alias, or, for a variant, if its enum
+        // wraps the type of the variant's name.
+        KeyExpr::Type { name, variant, .. } => {
             names.insert(format!("type {name}"));
+            if let Some(variant) = variant {
+                names.insert(format!("enum {name}"));
+                names.insert(format!("type {variant}"));
+            }
+        }
+        KeyExpr::VariantField { name, variant, .. } => {
+            names.insert(format!("type {name}"));
+            names.insert(format!("enum {name}"));
+            names.insert(format!("type {variant}"));
         }
         KeyExpr::Wrapper { inner, ty } => {
             want_key(paths, file, inner, names, modules);
             want_key(paths, file, ty, names, modules);
+        }
+        // Whether the type is a wrapper depends on its definition's fields.
+        KeyExpr::Constructor { inner, ty } => {
+            if let KeyExpr::Type { name, .. } = &**ty {
+                if !WRAPPER_TYPES.contains(&name.as_str()) {
+                    names.insert(format!("struct {name}"));
+                }
+            }
+            want_key(paths, file, inner, names, modules);
+            want_key(paths, file, ty, names, modules);
+        }
+        KeyExpr::Call { callee, scope } => {
+            let name = callee.name();
+            if !(matches!(callee, Callee::Method { .. }) && STD_METHODS.contains(&name)) {
+                names.insert(function(name));
+            }
+            if let Callee::Path(segments) = callee {
+                paths.missing_modules(file, scope, segments, modules);
+            }
+            for (at, returns) in paths.returned(file, scope, callee) {
+                // Followed once: a call the callee returns is not followed.
+                if !matches!(returns, KeyExpr::Call { .. }) {
+                    want_key(paths, at, returns, names, modules);
+                }
+            }
+        }
+        KeyExpr::Branches(branches) => {
+            for branch in branches {
+                want_key(paths, file, branch, names, modules);
+            }
         }
         KeyExpr::Str(_) | KeyExpr::Format(_) | KeyExpr::Param(_) | KeyExpr::Unknown => {}
     }
