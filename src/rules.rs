@@ -31,6 +31,14 @@ impl Forms {
         bare: true,
         r#macro: true,
     };
+
+    /// What a preset's names are matched on (DESIGN.md "Presets"): method calls, path
+    /// calls and macros. A bare `listen(callback)` is another crate's function imported by
+    /// name (`use rdev::listen`), never the bus's.
+    pub const PRESET: Forms = Forms {
+        bare: false,
+        ..Forms::ALL
+    };
 }
 
 /// The shape of a call, as a rule sees it.
@@ -99,7 +107,7 @@ impl Rule {
             matcher: Matcher::Name(name.to_owned()),
             receiver: None,
             needs_bus_word: false,
-            forms: Forms::ALL,
+            forms: Forms::PRESET,
             event: EventArg::Arg(0),
             handler: None,
         }
@@ -384,9 +392,24 @@ mod tests {
     }
 
     #[test]
+    fn preset_names_are_no_bare_calls() {
+        for preset in [Preset::Generic, Preset::Tauri, Preset::Nats] {
+            let rules = RuleSet::new(&[preset], &[]);
+            assert!(rules.find(&shape(Form::Bare, "listen", None)).is_none());
+            assert!(rules.find(&shape(Form::Bare, "publish", None)).is_none());
+            assert!(rules.find(&shape(Form::Bare, "subscribe", None)).is_none());
+        }
+        let tauri = RuleSet::new(&[Preset::Tauri], &[]);
+        assert!(tauri
+            .find(&shape(Form::Method, "listen", Some("app")))
+            .is_some());
+    }
+
+    #[test]
     fn path_rules_match_the_end_of_the_imported_path() {
         let rule = Rule {
             matcher: Matcher::Path(vec!["helix_event".into(), "dispatch".into()]),
+            forms: Forms::ALL,
             ..Rule::simple(SiteKind::Publish, "")
         };
         let full = ["helix_event".to_owned(), "dispatch".to_owned()];
