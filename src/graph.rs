@@ -363,12 +363,13 @@ fn classify(
             let produced = published_patterns
                 .iter()
                 .any(|p| *p != *key && topic::pattern_produces(p, key, syntax));
-            let external = model
-                .settings
-                .external_subscribers
-                .iter()
-                .chain(&model.settings.external_publishers)
-                .any(|p| topic::external_matches(p, key, syntax));
+            let external = model.external_types.contains(*key)
+                || model
+                    .settings
+                    .external_subscribers
+                    .iter()
+                    .chain(&model.settings.external_publishers)
+                    .any(|p| topic::external_matches(p, key, syntax));
             let heard = !subs.is_empty() || !covering.is_empty();
             let fed = !pubs.is_empty() || !matches.is_empty() || produced;
             let health = if external {

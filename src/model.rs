@@ -138,6 +138,9 @@ pub struct Model {
     pub couplings: Vec<Coupling>,
     pub parse_failures: Vec<ParseFailure>,
     pub suppressions: Vec<Suppression>,
+    /// Type keys whose type the tree does not define (`AppExit`, `Pointer<Click>`): made
+    /// or heard outside the tree, so `external` (DESIGN.md precise rule 9).
+    pub external_types: BTreeSet<String>,
     pub files_scanned: usize,
     pub files_parsed: usize,
     pub settings: Settings,

@@ -7,7 +7,8 @@ use aho_corasick::AhoCorasick;
 
 use crate::rules::RuleSet;
 
-/// Bevy's sites are typed parameters and `trigger` calls, not rule names.
+/// Bevy's sites are typed parameters, `trigger` calls, events resources and run
+/// conditions, not rule names.
 const BEVY_WORDS: &[&str] = &[
     "EventReader",
     "EventWriter",
@@ -16,6 +17,11 @@ const BEVY_WORDS: &[&str] = &[
     "Trigger",
     "On",
     "trigger",
+    "trigger_targets",
+    "Events",
+    "Messages",
+    "on_event",
+    "on_message",
 ];
 
 /// Receiver words of the generic preset's everyday names, matched case-insensitively as
@@ -403,8 +409,9 @@ impl Words {
 /// fast however many names are wanted; other words go through one automaton.
 pub struct Patterns {
     words: Words,
-    /// Wanted names after `fn `, `type `, `struct ` and `enum `, each with its word index.
-    definitions: [(&'static str, std::collections::HashMap<String, usize>); 4],
+    /// Wanted names after `fn `, `type `, `struct `, `enum ` and `union `, each with its
+    /// word index.
+    definitions: [(&'static str, std::collections::HashMap<String, usize>); 5],
     /// Per pattern, the words it needs: indices into `words`, then definitions numbered
     /// after them.
     needs: Vec<Vec<usize>>,
@@ -416,7 +423,7 @@ impl Patterns {
             .iter()
             .map(|p| p.split(and).map(str::to_owned).collect())
             .collect();
-        let keywords = ["fn ", "type ", "struct ", "enum "];
+        let keywords = ["fn ", "type ", "struct ", "enum ", "union "];
         let is_definition = |w: &str| keywords.iter().any(|k| w.starts_with(k));
         let words = Words::new(
             split

@@ -14,11 +14,13 @@ pub enum KeyExpr {
     Str(String),
     /// A path to a `const` or `static` (`events::EDGE_ADDED`, `Self::TOPIC`).
     Const { segments: Vec<String>, scope: Scope },
-    /// A type (`EdgeAdded`) or enum variant (`Event::EdgeAdded`): `name` is the type's last
-    /// segment, read through type aliases by `resolve`.
+    /// A type (`EdgeAdded`, `Pointer<Click>`) or enum variant (`Event::EdgeAdded`): `name`
+    /// is the type's last segment, read through type aliases by `resolve`; `args` are its
+    /// type arguments, each a type key (DESIGN.md precise rule 4).
     Type {
         name: String,
         variant: Option<String>,
+        args: Vec<KeyExpr>,
         scope: Scope,
     },
     /// An event wrapper written as a struct literal with a key field
@@ -362,24 +364,64 @@ pub fn type_key(segments: &[String], scope: &Scope) -> KeyExpr {
         [.., owner, variant] if owner.starts_with(|c: char| c.is_uppercase()) => KeyExpr::Type {
             name: resolve_self(owner),
             variant: Some(variant.clone()),
+            args: Vec::new(),
             scope: scope.clone(),
         },
         [.., last] => KeyExpr::Type {
             name: resolve_self(last),
             variant: None,
+            args: Vec::new(),
             scope: scope.clone(),
         },
     }
 }
 
-/// The key of a type as written (`&EdgeAdded`, `events::EdgeAdded<'a>`).
+/// The key of a type as written (`&EdgeAdded`, `events::EdgeAdded<'a>`,
+/// `bevy::picking::Pointer<Click>`): type arguments are part of it, lifetimes and const
+/// arguments are not; a type argument that is no type key (`()`, `[u8]`) makes the whole
+/// key unknown.
 pub fn key_of_type(ty: &Type, scope: &Scope) -> KeyExpr {
     match ty {
         Type::Reference(r) => key_of_type(&r.elem, scope),
         Type::Paren(p) => key_of_type(&p.elem, scope),
         Type::Group(g) => key_of_type(&g.elem, scope),
-        Type::Path(path) if path.qself.is_none() => type_key(&segments(&path.path), scope),
+        Type::Path(path) if path.qself.is_none() => {
+            let mut key = type_key(&segments(&path.path), scope);
+            let generics = match path.path.segments.last().map(|last| &last.arguments) {
+                Some(syn::PathArguments::AngleBracketed(generics)) => generics,
+                _ => return key,
+            };
+            let mut keys = Vec::new();
+            for arg in &generics.args {
+                if let syn::GenericArgument::Type(ty) = arg {
+                    match key_of_type(ty, scope) {
+                        KeyExpr::Unknown => return KeyExpr::Unknown,
+                        arg => keys.push(arg),
+                    }
+                }
+            }
+            if let KeyExpr::Type { args, .. } = &mut key {
+                *args = keys;
+            }
+            key
+        }
         _ => KeyExpr::Unknown,
+    }
+}
+
+/// Whether a type key names one of `params` (type parameters of the enclosing function or
+/// `impl`), itself or in a type argument: such a key is known only where the function is
+/// used (DESIGN.md precise rule 4).
+pub fn mentions_type_param(key: &KeyExpr, params: &[String]) -> bool {
+    match key {
+        KeyExpr::Type {
+            name,
+            variant: None,
+            args,
+            ..
+        } => params.contains(name) || args.iter().any(|arg| mentions_type_param(arg, params)),
+        KeyExpr::Type { args, .. } => args.iter().any(|arg| mentions_type_param(arg, params)),
+        _ => false,
     }
 }
 
@@ -473,6 +515,7 @@ mod tests {
         KeyExpr::Type {
             name: name.into(),
             variant: variant.map(Into::into),
+            args: Vec::new(),
             scope: scope(),
         }
     }

@@ -223,6 +223,9 @@ pub struct FileFacts {
     pub functions: Vec<FnFact>,
     pub structs: Vec<StructFact>,
     pub enums: Vec<EnumFact>,
+    /// The names of every `struct`, `enum`, `union` and `type` the file defines: a type key
+    /// naming none of the tree's is external (DESIGN.md precise rule 9).
+    pub types: Vec<String>,
     /// Where each handler closure starts.
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,
@@ -320,6 +323,7 @@ impl FileFacts {
         self.functions.shrink_to_fit();
         self.structs.shrink_to_fit();
         self.enums.shrink_to_fit();
+        self.types.shrink_to_fit();
         self.handler_closures.shrink_to_fit();
         self.calls.shrink_to_fit();
         self.suppressions.shrink_to_fit();

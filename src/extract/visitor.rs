@@ -9,7 +9,8 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item, Token, Type, UseTree};
 
 use super::keys::{
-    is_const_name, key_of, key_of_type, see_through, segments, tail_key, KeyExpr, Locals,
+    is_const_name, key_of, key_of_type, mentions_type_param, see_through, segments, tail_key,
+    KeyExpr, Locals,
 };
 use super::payload;
 use super::{
@@ -34,6 +35,7 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
         bodies: Vec::new(),
         pending_closures: BTreeMap::new(),
         fn_body_pending: false,
+        type_params: Vec::new(),
     };
     visitor.enter_module(&syntax.items);
     for item in &syntax.items {
@@ -49,6 +51,19 @@ struct Function {
     /// Bevy: `EventWriter<T>`/`MessageWriter<T>` parameters, by name, with their `T`.
     writers: BTreeMap<String, KeyExpr>,
     payloads: payload::Bindings,
+    /// How many of `Visitor::type_params` enclose the function (its own come after).
+    outer_type_params: usize,
+    /// Bevy: `Res<Events<T>>`-style parameters not read yet, by name.
+    resources: BTreeMap<String, Resource>,
+}
+
+/// A bevy events resource parameter: a subscribe site once the system reads it.
+struct Resource {
+    key: KeyExpr,
+    text: String,
+    location: Location,
+    handler: HandlerRef,
+    handler_name: String,
 }
 
 struct Visitor<'a> {
@@ -70,6 +85,8 @@ struct Visitor<'a> {
     pending_closures: BTreeMap<(usize, usize), usize>,
     /// Set between a function's signature and its body's block.
     fn_body_pending: bool,
+    /// Type parameters of the enclosing `impl` blocks and functions, outermost first.
+    type_params: Vec<String>,
 }
 
 impl Visitor<'_> {
@@ -253,6 +270,13 @@ impl Visitor<'_> {
             Some((name, target)) => (Some(name), Some(target)),
             None => (None, None),
         };
+        // `fn relay<E: Event>(r: EventReader<E>)`: `E` is no key of its own (DESIGN.md
+        // precise rule 4).
+        let key = if mentions_type_param(&key, &self.type_params) {
+            KeyExpr::Unknown
+        } else {
+            key
+        };
         self.facts.sites.push(RawSite {
             location,
             kind,
@@ -346,7 +370,10 @@ impl Visitor<'_> {
             locals: Locals::with_params(params),
             writers: BTreeMap::new(),
             payloads: payload::Bindings::new(),
+            outer_type_params: self.type_params.len(),
+            resources: BTreeMap::new(),
         });
+        self.type_params.extend(type_param_names(&sig.generics));
         self.bodies.push(Body::Fn(index));
         self.fn_body_pending = true;
         if self.rules.bevy {
@@ -355,7 +382,9 @@ impl Visitor<'_> {
     }
 
     fn exit_function(&mut self) {
-        self.functions.pop();
+        if let Some(function) = self.functions.pop() {
+            self.type_params.truncate(function.outer_type_params);
+        }
         self.bodies.pop();
         self.fn_body_pending = false;
     }
@@ -439,41 +468,66 @@ impl Visitor<'_> {
     }
 
     /// Bevy (DESIGN.md precise rule 12): reader and observer parameters subscribe the
-    /// function to their event type; writer parameters are remembered for `.send`.
+    /// function to their event type; writer parameters are remembered for `.send`, and
+    /// `Res<Events<T>>`-style resources for both.
     fn bevy_params(&mut self, sig: &syn::Signature, function: usize) {
+        let mut params = Vec::new();
         for input in &sig.inputs {
-            let syn::FnArg::Typed(typed) = input else {
-                continue;
-            };
-            let Some((wrapper, event)) = bevy_param(&typed.ty) else {
-                continue;
-            };
-            let key = key_of_type(event, &self.scope());
-            match wrapper.as_str() {
-                "EventReader" | "MessageReader" | "Trigger" | "On" => {
-                    let location = self.location(pat_span(&typed.pat));
-                    let name = sig.ident.to_string();
-                    self.push_site(
-                        SiteKind::Subscribe,
-                        key,
-                        text(event),
-                        location,
-                        Some((name, HandlerRef::Fn(function))),
-                        None,
+            if let syn::FnArg::Typed(typed) = input {
+                bevy_bindings(&typed.pat, &typed.ty, &mut params);
+            }
+        }
+        let name = sig.ident.to_string();
+        for (pat, ty) in params {
+            self.bevy_binding(pat, ty, &name, HandlerRef::Fn(function));
+        }
+    }
+
+    /// One bevy-typed binding (a parameter, or one element of a destructured tuple
+    /// parameter): a reader or observer is a subscribe site handled by `handler`; a writer
+    /// or an events resource is remembered for the calls made on it.
+    fn bevy_binding(&mut self, pat: &syn::Pat, ty: &Type, name: &str, handler: HandlerRef) {
+        let Some((wrapper, event)) = bevy_param(ty) else {
+            return;
+        };
+        let key = key_of_type(event, &self.scope());
+        let location = self.location(pat_span(pat));
+        match wrapper.as_str() {
+            "EventReader" | "MessageReader" | "Trigger" | "On" => {
+                self.push_site(
+                    SiteKind::Subscribe,
+                    key,
+                    text(event),
+                    location,
+                    Some((name.to_owned(), handler)),
+                    None,
+                );
+            }
+            _ => {
+                let (syn::Pat::Ident(ident), Some(current)) = (pat, self.functions.last_mut())
+                else {
+                    return;
+                };
+                let binding = ident.ident.to_string();
+                if wrapper == "Events" {
+                    current.resources.insert(
+                        binding.clone(),
+                        Resource {
+                            key: key.clone(),
+                            text: text(event),
+                            location,
+                            handler,
+                            handler_name: name.to_owned(),
+                        },
                     );
                 }
-                _ => {
-                    if let (syn::Pat::Ident(ident), Some(current)) =
-                        (&*typed.pat, self.functions.last_mut())
-                    {
-                        current.writers.insert(ident.ident.to_string(), key);
-                    }
-                }
+                current.writers.insert(binding, key);
             }
         }
     }
 
-    /// Bevy publishes: `.send/.write/..` on a writer parameter, `.trigger(x)` on anything.
+    /// Bevy publishes: `.send/.write/..` on a writer parameter, `.trigger(x)` on anything;
+    /// and subscribes: a read of an events resource, a `.run_if(on_event::<T>())`.
     fn bevy_method_call(&mut self, node: &syn::ExprMethodCall) {
         let method = node.method.to_string();
         let key = match method.as_str() {
@@ -489,10 +543,18 @@ impl Visitor<'_> {
                     None => return,
                 }
             }
-            "trigger" => match node.args.first() {
+            "trigger" | "trigger_targets" => match node.args.first() {
                 Some(arg) => self.bevy_event_of(arg),
                 None => return,
             },
+            "drain" | "iter" | "get_cursor" | "get_reader" | "update" => {
+                self.bevy_resource_read(&node.receiver);
+                return;
+            }
+            "run_if" => {
+                self.bevy_run_condition(node);
+                return;
+            }
             _ => return,
         };
         let location = self.location(node.method.span());
@@ -504,6 +566,82 @@ impl Visitor<'_> {
             None,
             None,
         );
+    }
+
+    /// `events.drain()` on a `ResMut<Events<T>>` parameter: the system subscribes `T`, at
+    /// the parameter, once however often it reads.
+    fn bevy_resource_read(&mut self, receiver: &Expr) {
+        let Expr::Path(receiver) = see_through(receiver) else {
+            return;
+        };
+        let Some(name) = receiver.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        let Some(resource) = self
+            .functions
+            .last_mut()
+            .and_then(|f| f.resources.remove(&name))
+        else {
+            return;
+        };
+        self.push_site(
+            SiteKind::Subscribe,
+            resource.key,
+            resource.text,
+            resource.location,
+            Some((resource.handler_name, resource.handler)),
+            None,
+        );
+    }
+
+    /// `system.run_if(on_event::<T>())` (or `on_message`, also uncalled as in older Bevy):
+    /// `T` is subscribed by the system it gates, each system of a tuple.
+    fn bevy_run_condition(&mut self, node: &syn::ExprMethodCall) {
+        let Some(condition) = node.args.first() else {
+            return;
+        };
+        let path = match see_through(condition) {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => path,
+                _ => return,
+            },
+            Expr::Path(path) => path,
+            _ => return,
+        };
+        let Some(last) = path.path.segments.last() else {
+            return;
+        };
+        if last.ident != "on_event" && last.ident != "on_message" {
+            return;
+        }
+        let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+            return;
+        };
+        let Some(event) = generics.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }) else {
+            return;
+        };
+        let key = key_of_type(event, &self.scope());
+        let location = self.location(last.ident.span());
+        let mut systems = Vec::new();
+        gated_systems(&node.receiver, &mut systems);
+        for system in systems {
+            let name = system.segments.last().map(|s| s.ident.to_string());
+            let handler = HandlerRef::Path {
+                segments: segments(system),
+                scope: self.scope(),
+            };
+            self.push_site(
+                SiteKind::Subscribe,
+                key.clone(),
+                text(event),
+                location.clone(),
+                Some((name.unwrap_or_default(), handler)),
+                None,
+            );
+        }
     }
 
     /// The event type of a bevy `trigger` argument: its type, or what a closure returns.
@@ -567,9 +705,11 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let saved_types = std::mem::take(&mut self.self_types);
         let saved_functions = std::mem::take(&mut self.functions);
         let saved_bodies = std::mem::take(&mut self.bodies);
+        let saved_params = std::mem::take(&mut self.type_params);
         for item in items {
             self.visit_item(item);
         }
+        self.type_params = saved_params;
         self.bodies = saved_bodies;
         self.functions = saved_functions;
         self.self_types = saved_types;
@@ -583,7 +723,10 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             _ => None,
         };
         self.self_types.push(name);
+        let params = self.type_params.len();
+        self.type_params.extend(type_param_names(&node.generics));
         visit::visit_item_impl(self, node);
+        self.type_params.truncate(params);
         self.self_types.pop();
     }
 
@@ -600,6 +743,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 })
             })
             .collect();
+        self.facts.types.push(node.ident.to_string());
         self.facts.structs.push(StructFact {
             name: node.ident.to_string(),
             fields,
@@ -629,12 +773,19 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_type(&mut self, node: &'ast syn::ItemType) {
+        self.facts.types.push(node.ident.to_string());
         if let KeyExpr::Type {
             name,
             variant: None,
+            args,
             ..
         } = key_of_type(&node.ty, &self.scope())
         {
+            if !args.is_empty() {
+                // `type Click = Pointer<Click>`: an alias by name would drop the arguments.
+                visit::visit_item_type(self, node);
+                return;
+            }
             let mut path = self.module_path();
             path.push(node.ident.to_string());
             self.facts.aliases.push(AliasFact { path, target: name });
@@ -779,7 +930,13 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.locals_restore(mark);
     }
 
+    fn visit_item_union(&mut self, node: &'ast syn::ItemUnion) {
+        self.facts.types.push(node.ident.to_string());
+        visit::visit_item_union(self, node);
+    }
+
     fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
+        self.facts.types.push(node.ident.to_string());
         let mut wrapped: Vec<String> = node
             .variants
             .iter()
@@ -932,34 +1089,43 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 }
 
 impl Visitor<'_> {
-    /// Bevy: a closure with a `Trigger<T>`/`On<T>` parameter is an observer of `T`.
+    /// Bevy: a closure with a `Trigger<T>`/`On<T>` parameter is an observer of `T`, one
+    /// with an `EventReader<T>` parameter a system reading `T` (systems returned as
+    /// closures); its writer parameters publish like a function's.
     fn bevy_observer_closure(&mut self, node: &syn::ExprClosure) -> Option<usize> {
-        let typed = node.inputs.iter().find_map(|input| match input {
-            syn::Pat::Type(typed) => bevy_param(&typed.ty)
-                .filter(|(wrapper, _)| wrapper == "Trigger" || wrapper == "On")
-                .map(|(_, event)| (typed, event)),
-            _ => None,
-        })?;
-        let (pat, event) = typed;
-        let key = key_of_type(event, &self.scope());
-        let id = self.register_closure(node);
-        let start = node.or1_token.span.start();
-        self.pending_closures.remove(&(start.line, start.column));
-        let location = self.location(pat_span(&pat.pat));
+        let mut bindings = Vec::new();
+        for input in &node.inputs {
+            if let syn::Pat::Type(typed) = input {
+                bevy_bindings(&typed.pat, &typed.ty, &mut bindings);
+            }
+        }
+        if bindings.is_empty() {
+            return None;
+        }
+        let subscribes = bindings.iter().any(|(_, ty)| {
+            bevy_param(ty).is_some_and(|(wrapper, _)| {
+                matches!(
+                    wrapper.as_str(),
+                    "Trigger" | "On" | "EventReader" | "MessageReader"
+                )
+            })
+        });
+        let id = subscribes.then(|| {
+            let id = self.register_closure(node);
+            let start = node.or1_token.span.start();
+            self.pending_closures.remove(&(start.line, start.column));
+            id
+        });
         let name = self
             .functions
             .last()
             .map(|f| format!("{}::{{closure}}", f.name))
             .unwrap_or_else(|| "{closure}".to_owned());
-        self.push_site(
-            SiteKind::Subscribe,
-            key,
-            text(event),
-            location,
-            Some((name, HandlerRef::Closure(id))),
-            None,
-        );
-        Some(id)
+        let handler = id.map_or(HandlerRef::Opaque, HandlerRef::Closure);
+        for (pat, ty) in bindings {
+            self.bevy_binding(pat, ty, &name, handler.clone());
+        }
+        id
     }
 
     fn record_const(&mut self, name: String, expr: &Expr, associated: bool) {
@@ -980,6 +1146,43 @@ impl Visitor<'_> {
     }
 }
 
+/// The bindings of a parameter pattern with their types, through tuples:
+/// `(mut a, mut b): (EventReader<A>, EventWriter<B>)` gives both.
+fn bevy_bindings<'a>(pat: &'a syn::Pat, ty: &'a Type, out: &mut Vec<(&'a syn::Pat, &'a Type)>) {
+    match (pat, ty) {
+        (syn::Pat::Tuple(pats), Type::Tuple(types)) if pats.elems.len() == types.elems.len() => {
+            for (pat, ty) in pats.elems.iter().zip(&types.elems) {
+                bevy_bindings(pat, ty, out);
+            }
+        }
+        (syn::Pat::Type(typed), _) => bevy_bindings(&typed.pat, &typed.ty, out),
+        (syn::Pat::Paren(paren), _) => bevy_bindings(&paren.pat, ty, out),
+        (syn::Pat::Tuple(_), _) => {}
+        _ => out.push((pat, ty)),
+    }
+}
+
+/// The systems a run condition gates: `a.run_if(..)`, `a.after(b).run_if(..)` → `a`;
+/// `(a, b).run_if(..)` → `a`, `b`.
+fn gated_systems<'a>(receiver: &'a Expr, out: &mut Vec<&'a syn::Path>) {
+    match receiver {
+        Expr::Path(path) if path.qself.is_none() => out.push(&path.path),
+        Expr::MethodCall(call) => gated_systems(&call.receiver, out),
+        Expr::Tuple(tuple) => {
+            for elem in &tuple.elems {
+                gated_systems(elem, out);
+            }
+        }
+        Expr::Paren(paren) => gated_systems(&paren.expr, out),
+        _ => {}
+    }
+}
+
+/// The names of a generic item's type parameters.
+fn type_param_names(generics: &syn::Generics) -> impl Iterator<Item = String> + '_ {
+    generics.type_params().map(|param| param.ident.to_string())
+}
+
 /// A bevy parameter type `Wrapper<T, ..>` (through references): the wrapper's name and `T`.
 fn bevy_param(ty: &Type) -> Option<(String, &Type)> {
     let ty = match ty {
@@ -991,6 +1194,27 @@ fn bevy_param(ty: &Type) -> Option<(String, &Type)> {
     };
     let last = path.path.segments.last()?;
     let name = last.ident.to_string();
+    if name == "Res" || name == "ResMut" {
+        // `ResMut<Events<T>>`, `Res<Messages<T>>`.
+        let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+            return None;
+        };
+        let inner = generics.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(Type::Path(inner)) => inner.path.segments.last(),
+            _ => None,
+        })?;
+        if inner.ident != "Events" && inner.ident != "Messages" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(generics) = &inner.arguments else {
+            return None;
+        };
+        let event = generics.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })?;
+        return Some(("Events".to_owned(), event));
+    }
     if !matches!(
         name.as_str(),
         "EventReader" | "MessageReader" | "EventWriter" | "MessageWriter" | "Trigger" | "On"

@@ -39,6 +39,12 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
     let placeholder = topic::placeholder(config.topic_syntax);
     let names = ComponentNames::new(files, discovery.crates > 1);
 
+    let defined: std::collections::HashSet<&str> = files
+        .iter()
+        .flat_map(|file| file.types.iter().map(String::as_str))
+        .collect();
+    let mut external_types = BTreeSet::new();
+    let mut type_keys: BTreeSet<String> = BTreeSet::new();
     let mut placed: Vec<Placed> = Vec::new();
     let mut unresolved = Vec::new();
     for (index, file) in files.iter().enumerate() {
@@ -61,7 +67,17 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             }
             for (at_file, at_call, key) in resolved {
                 let (key, pattern) = match key {
-                    Resolved::Str(key) | Resolved::Type(key) => (key, false),
+                    Resolved::Type(key) => {
+                        // `Pointer<Click>` is defined where `Pointer` is; `Event::Saved`
+                        // where `Event` is.
+                        let base = key.split(['<', ':']).next().unwrap_or_default();
+                        if !defined.contains(base) {
+                            external_types.insert(key.clone());
+                        }
+                        type_keys.insert(key.clone());
+                        (key, false)
+                    }
+                    Resolved::Str(key) => (key, false),
                     Resolved::Pattern(pieces) => (pieces.join(placeholder), true),
                     Resolved::Param(_) | Resolved::Unknown => continue,
                 };
@@ -82,6 +98,19 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             }
         }
     }
+    // A value written without type arguments (`PriceChanged { .. }`) has the arguments
+    // inference gives it: when the tree spells the type with one set of arguments only
+    // (`subscribe::<PriceChanged<f64>>`), it is that.
+    let inferred = inferred_arguments(&type_keys);
+    for site in &mut placed {
+        if let Some(full) = inferred.get(&site.site.key) {
+            site.site.key = full.clone();
+        }
+    }
+    let external_types = external_types
+        .into_iter()
+        .map(|key| inferred.get(&key).cloned().unwrap_or(key))
+        .collect();
     placed.sort_by(|a, b| a.site.cmp(&b.site));
     // A call of a wrapper that is itself a site (the bus's own `publish`) is one site.
     placed.dedup_by(|b, a| {
@@ -127,6 +156,7 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             .count(),
         parse_failures,
         suppressions,
+        external_types,
         settings: Settings {
             topic_syntax: config.topic_syntax,
             contracts: config.contracts.clone(),
@@ -137,6 +167,23 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             external_publishers: config.external_publishers.clone(),
         },
     }
+}
+
+/// Type keys written without arguments whose type the tree spells with exactly one set
+/// of arguments: `PriceChanged` → `PriceChanged<f64>`. With two (`Pointer<Click>`,
+/// `Pointer<Over>`) the bare key stays as it is.
+fn inferred_arguments(type_keys: &BTreeSet<String>) -> HashMap<String, String> {
+    let mut spelled: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for key in type_keys {
+        if let Some((base, _)) = key.split_once('<') {
+            spelled.entry(base).or_default().push(key);
+        }
+    }
+    spelled
+        .into_iter()
+        .filter(|(base, full)| full.len() == 1 && type_keys.contains(*base))
+        .map(|(base, full)| (base.to_owned(), full[0].clone()))
+        .collect()
 }
 
 /// A resolved site, at its own place or, for a wrapper's parameter key, at a call of the

@@ -289,14 +289,31 @@ impl<'a> Paths<'a> {
             KeyExpr::Format(pieces) => Resolved::Pattern(pieces.clone()),
             KeyExpr::Param(index) => Resolved::Param(*index),
             KeyExpr::Unknown => Resolved::Unknown,
-            KeyExpr::Type { name, variant, .. } => {
+            KeyExpr::Type {
+                name,
+                variant,
+                args,
+                ..
+            } => {
                 let name = self.alias_target(name);
-                Resolved::Type(match variant {
+                let mut key = match variant {
                     // `Event::Saved(s)` of `enum Event { Saved(Saved) }` is a `Saved`.
                     Some(variant) if self.wraps(&name, variant) => self.alias_target(variant),
                     Some(variant) => format!("{name}::{variant}"),
                     None => name,
-                })
+                };
+                // `Pointer<Click>`: each type argument spelled as a key of its own.
+                if !args.is_empty() {
+                    let mut spelled = Vec::with_capacity(args.len());
+                    for arg in args {
+                        match self.resolve_at(file, arg, depth + 1, calls) {
+                            Resolved::Type(arg) => spelled.push(arg),
+                            _ => return Resolved::Unknown,
+                        }
+                    }
+                    key = format!("{key}<{}>", spelled.join(", "));
+                }
+                Resolved::Type(key)
             }
             KeyExpr::VariantField { name, variant, .. } => {
                 if self.wraps(&self.alias_target(name), variant) {

@@ -194,16 +194,30 @@ fn want_key(
         }
         // A type key changes only if the name is an alias, or, for a variant, if its enum
         // wraps the type of the variant's name.
-        KeyExpr::Type { name, variant, .. } => {
+        // Whether it is defined in the tree at all decides whether it is external
+        // (DESIGN.md precise rule 9).
+        KeyExpr::Type {
+            name,
+            variant,
+            args,
+            ..
+        } => {
             names.insert(format!("type {name}"));
+            names.insert(format!("struct {name}"));
+            names.insert(format!("enum {name}"));
+            names.insert(format!("union {name}"));
             if let Some(variant) = variant {
-                names.insert(format!("enum {name}"));
                 names.insert(format!("type {variant}"));
+            }
+            for arg in args {
+                want_key(paths, file, arg, names, modules);
             }
         }
         KeyExpr::VariantField { name, variant, .. } => {
             names.insert(format!("type {name}"));
             names.insert(format!("enum {name}"));
+            names.insert(format!("struct {variant}"));
+            names.insert(format!("enum {variant}"));
             names.insert(format!("type {variant}"));
         }
         KeyExpr::Wrapper { inner, ty } => {
