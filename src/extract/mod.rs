@@ -152,6 +152,35 @@ pub struct EnumFact {
     pub wrapped: Vec<String>,
 }
 
+/// A `#[derive(SystemParam)]` struct: its `EventReader<T>`/`EventWriter<T>` fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemParamFact {
+    pub name: String,
+    pub fields: Vec<ParamField>,
+}
+
+/// One reader or writer field of a `SystemParam` struct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamField {
+    pub name: String,
+    /// A reader (subscribes) or a writer (publishes).
+    pub kind: SiteKind,
+    pub key: KeyExpr,
+    pub key_text: String,
+}
+
+/// A method call on a field (`params.writer.send(x)`) that is a site if the value's type
+/// (one of `types`) is a `SystemParam` struct with that field: `site` has its place,
+/// holder and handler; its kind and key come from the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldUse {
+    pub types: Vec<String>,
+    pub field: String,
+    /// What the call does: publish (`send`, `write`, ..) or subscribe (`read`, ..).
+    pub kind: SiteKind,
+    pub site: RawSite,
+}
+
 /// A struct definition: what its fields' types mention, for `direct_coupling`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StructFact {
@@ -226,6 +255,11 @@ pub struct FileFacts {
     /// The names of every `struct`, `enum`, `union` and `type` the file defines: a type key
     /// naming none of the tree's is external (DESIGN.md precise rule 9).
     pub types: Vec<String>,
+    /// Bevy `#[derive(SystemParam)]` structs with reader or writer fields.
+    pub system_params: Vec<SystemParamFact>,
+    /// Bevy: `x.field.send(..)`/`x.field.read()` calls that are sites if `x`'s type is a
+    /// `SystemParam` struct with such a field (DESIGN.md precise rule 12).
+    pub field_uses: Vec<FieldUse>,
     /// Where each handler closure starts.
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,
@@ -324,6 +358,8 @@ impl FileFacts {
         self.structs.shrink_to_fit();
         self.enums.shrink_to_fit();
         self.types.shrink_to_fit();
+        self.system_params.shrink_to_fit();
+        self.field_uses.shrink_to_fit();
         self.handler_closures.shrink_to_fit();
         self.calls.shrink_to_fit();
         self.suppressions.shrink_to_fit();

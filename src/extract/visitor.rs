@@ -14,8 +14,9 @@ use super::keys::{
 };
 use super::payload;
 use super::{
-    AliasFact, Body, CallFact, Callee, ConstFact, EnumFact, FieldFact, FileFacts, FnFact,
-    HandlerRef, Holder, ModuleFacts, Range, RawSite, Receiver, Scope, StructFact,
+    AliasFact, Body, CallFact, Callee, ConstFact, EnumFact, FieldFact, FieldUse, FileFacts, FnFact,
+    HandlerRef, Holder, ModuleFacts, ParamField, Range, RawSite, Receiver, Scope, StructFact,
+    SystemParamFact,
 };
 use crate::discover::SourceFile;
 use crate::model::{Location, SiteKind};
@@ -529,6 +530,7 @@ impl Visitor<'_> {
     /// Bevy publishes: `.send/.write/..` on a writer parameter, `.trigger(x)` on anything;
     /// and subscribes: a read of an events resource, a `.run_if(on_event::<T>())`.
     fn bevy_method_call(&mut self, node: &syn::ExprMethodCall) {
+        self.bevy_field_use(node);
         let method = node.method.to_string();
         let key = match method.as_str() {
             "send" | "write" | "send_batch" | "write_batch" | "send_default" => {
@@ -566,6 +568,101 @@ impl Visitor<'_> {
             None,
             None,
         );
+    }
+
+    /// A `#[derive(SystemParam)]` struct's reader and writer fields.
+    fn system_param(&mut self, node: &syn::ItemStruct) {
+        let mut fields = Vec::new();
+        for field in &node.fields {
+            let (Some(ident), Some((wrapper, event))) = (&field.ident, bevy_param(&field.ty))
+            else {
+                continue;
+            };
+            let kind = match wrapper.as_str() {
+                "EventReader" | "MessageReader" => SiteKind::Subscribe,
+                "EventWriter" | "MessageWriter" => SiteKind::Publish,
+                _ => continue,
+            };
+            fields.push(ParamField {
+                name: ident.to_string(),
+                kind,
+                key: key_of_type(event, &self.scope()),
+                key_text: text(event),
+            });
+        }
+        if !fields.is_empty() {
+            self.facts.system_params.push(SystemParamFact {
+                name: node.ident.to_string(),
+                fields,
+            });
+        }
+    }
+
+    /// `params.writer.send(..)`, `self.reader.read()`: a site if the value is a
+    /// `SystemParam` struct with that field, which `resolve` decides; the handler of a
+    /// read is the function holding the param.
+    fn bevy_field_use(&mut self, node: &syn::ExprMethodCall) {
+        let kind = match node.method.to_string().as_str() {
+            "send" | "write" | "send_batch" | "write_batch" | "send_default" => SiteKind::Publish,
+            "read" | "iter" | "read_with_id" | "par_read" | "is_empty" | "len" | "clear" => {
+                SiteKind::Subscribe
+            }
+            _ => return,
+        };
+        let Expr::Field(field) = &*node.receiver else {
+            return;
+        };
+        let (Expr::Path(base), syn::Member::Named(member)) = (&*field.base, &field.member) else {
+            return;
+        };
+        let Some(base) = base.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        let Some(function) = self.functions.last() else {
+            return;
+        };
+        let types = if base == "self" {
+            self.self_types
+                .last()
+                .cloned()
+                .flatten()
+                .into_iter()
+                .collect()
+        } else {
+            let fact = &self.facts.functions[function.index];
+            match fact.params.iter().position(|param| *param == base) {
+                Some(at) => fact.param_types[at].clone(),
+                None => return,
+            }
+        };
+        if types.is_empty() {
+            return;
+        }
+        let (handler, handler_ref) = match kind {
+            SiteKind::Subscribe => (
+                Some(function.name.clone()),
+                Some(HandlerRef::Fn(function.index)),
+            ),
+            SiteKind::Publish => (None, None),
+        };
+        let site = RawSite {
+            location: self.location(node.method.span()),
+            kind,
+            key: KeyExpr::Unknown,
+            key_text: text(&*node.receiver),
+            holder: self.holder(),
+            function: Some(function.name.clone()),
+            body: self.bodies.last().copied(),
+            handler,
+            handler_ref,
+            payload: None,
+        };
+        self.facts.field_uses.push(FieldUse {
+            types,
+            field: member.to_string(),
+            kind,
+            site,
+        });
     }
 
     /// `events.drain()` on a `ResMut<Events<T>>` parameter: the system subscribes `T`, at
@@ -744,6 +841,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             })
             .collect();
         self.facts.types.push(node.ident.to_string());
+        if self.rules.bevy && derives(&node.attrs, "SystemParam") {
+            self.system_param(node);
+        }
         self.facts.structs.push(StructFact {
             name: node.ident.to_string(),
             fields,
@@ -1144,6 +1244,20 @@ impl Visitor<'_> {
         path.push(name);
         self.facts.consts.push(ConstFact { path, value });
     }
+}
+
+/// Whether an item's attributes derive `name` (`#[derive(SystemParam)]`, also by path).
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("derive")
+            && attr
+                .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .is_ok_and(|paths| {
+                    paths
+                        .iter()
+                        .any(|path| path.segments.last().is_some_and(|s| s.ident == name))
+                })
+    })
 }
 
 /// The bindings of a parameter pattern with their types, through tuples:

@@ -47,8 +47,10 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
     let mut type_keys: BTreeSet<String> = BTreeSet::new();
     let mut placed: Vec<Placed> = Vec::new();
     let mut unresolved = Vec::new();
+    let field_sites = system_param_sites(files);
     for (index, file) in files.iter().enumerate() {
-        for raw in &file.sites {
+        let fields = field_sites.iter().filter(|(at, _)| *at == index);
+        for raw in file.sites.iter().chain(fields.map(|(_, raw)| raw)) {
             let resolved = match paths.resolve(index, &raw.key) {
                 Resolved::Param(param) => match raw.body {
                     Some(Body::Fn(function)) => calls.expand(&paths, (index, function), param, 0),
@@ -167,6 +169,50 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             external_publishers: config.external_publishers.clone(),
         },
     }
+}
+
+/// Bevy (DESIGN.md precise rule 12): the field uses (`params.writer.send(..)`) whose value
+/// is a `#[derive(SystemParam)]` struct with a reader or writer field of that name, as
+/// sites of the field's event: `(file, site)`.
+fn system_param_sites(files: &[FileFacts]) -> Vec<(usize, RawSite)> {
+    let mut fields: HashMap<(&str, &str), &crate::extract::ParamField> = HashMap::new();
+    for file in files {
+        for param in &file.system_params {
+            for field in &param.fields {
+                fields.insert((&param.name, &field.name), field);
+            }
+        }
+    }
+    if fields.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        for used in &file.field_uses {
+            let Some(field) = used
+                .types
+                .iter()
+                .find_map(|ty| fields.get(&(ty.as_str(), used.field.as_str())))
+            else {
+                continue;
+            };
+            if field.kind != used.kind {
+                continue;
+            }
+            let mut site = used.site.clone();
+            site.key = field.key.clone();
+            site.key_text = field.key_text.clone();
+            out.push((index, site));
+        }
+    }
+    // One subscribe site per function and field: reading twice is one subscription.
+    out.sort_by(|a, b| (a.0, &a.1.location).cmp(&(b.0, &b.1.location)));
+    let mut seen = BTreeSet::new();
+    out.retain(|(file, site)| {
+        site.kind == SiteKind::Publish
+            || seen.insert((*file, site.function.clone(), site.key_text.clone()))
+    });
+    out
 }
 
 /// Type keys written without arguments whose type the tree spells with exactly one set

@@ -45,6 +45,20 @@ pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
     // Functions whose parameter is a site's key: their callers give the key.
     let mut wrappers: BTreeSet<&str> = BTreeSet::new();
     for (index, file) in files.iter().enumerate() {
+        // Whether a field use is a site depends on the `SystemParam` struct's definition.
+        for used in &file.field_uses {
+            names.extend(used.types.iter().map(|ty| format!("struct {ty}")));
+            if let Some(HandlerRef::Fn(function)) = used.site.handler_ref {
+                starts.push((index, Body::Fn(function)));
+            }
+        }
+        for param in &file.system_params {
+            for field in &param.fields {
+                want_key(&paths, index, &field.key, &mut names, &mut modules);
+            }
+        }
+    }
+    for (index, file) in files.iter().enumerate() {
         for site in &file.sites {
             want_key(&paths, index, &site.key, &mut names, &mut modules);
             if matches!(site.key, KeyExpr::Param(_)) {
