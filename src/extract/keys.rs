@@ -21,6 +21,10 @@ pub enum KeyExpr {
         name: String,
         variant: Option<String>,
         args: Vec<KeyExpr>,
+        /// The path's first segment when it has more than one (`unlocks_events` in
+        /// `unlocks_events::Done`): with the module's imports, it says which crate the type
+        /// is from.
+        head: Option<String>,
         scope: Scope,
     },
     /// An event wrapper written as a struct literal with a key field
@@ -365,12 +369,14 @@ pub fn type_key(segments: &[String], scope: &Scope) -> KeyExpr {
             name: resolve_self(owner),
             variant: Some(variant.clone()),
             args: Vec::new(),
+            head: (segments.len() > 2).then(|| segments[0].clone()),
             scope: scope.clone(),
         },
         [.., last] => KeyExpr::Type {
             name: resolve_self(last),
             variant: None,
             args: Vec::new(),
+            head: (segments.len() > 1).then(|| segments[0].clone()),
             scope: scope.clone(),
         },
     }
@@ -516,6 +522,7 @@ mod tests {
             name: name.into(),
             variant: variant.map(Into::into),
             args: Vec::new(),
+            head: None,
             scope: scope(),
         }
     }

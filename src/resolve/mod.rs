@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::config::Config;
 use crate::discover::Discovery;
-use crate::extract::{Body, FileFacts, HandlerRef, Holder, Range, RawSite};
+use crate::extract::{Body, FileFacts, HandlerRef, Holder, KeyExpr, Range, RawSite};
 use crate::model::{Flow, Location, Model, ParseFailure, Settings, Site, SiteKind, UnresolvedSite};
 use crate::topic;
 
@@ -43,6 +43,8 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
         .iter()
         .flat_map(|file| file.types.iter().map(String::as_str))
         .collect();
+    let crates: std::collections::HashSet<&str> =
+        files.iter().map(|file| file.crate_name.as_str()).collect();
     let mut external_types = BTreeSet::new();
     let mut type_keys: BTreeSet<String> = BTreeSet::new();
     let mut placed: Vec<Placed> = Vec::new();
@@ -73,7 +75,8 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
                         // `Pointer<Click>` is defined where `Pointer` is; `Event::Saved`
                         // where `Event` is.
                         let base = key.split(['<', ':']).next().unwrap_or_default();
-                        if !defined.contains(base) {
+                        let own = type_crate(file, &raw.key).is_some_and(|c| crates.contains(c));
+                        if !own && !defined.contains(base) {
                             external_types.insert(key.clone());
                         }
                         type_keys.insert(key.clone());
@@ -168,6 +171,34 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             external_subscribers: config.external_subscribers.clone(),
             external_publishers: config.external_publishers.clone(),
         },
+    }
+}
+
+/// The crate a type key's path names, through the module's imports
+/// (`use unlocks_events::Done;`, `crate::events::Done`), when it names one: a type of one of
+/// the tree's crates is the tree's own even where no definition is seen (a macro may make
+/// it, or the file that would is not compiled).
+fn type_crate<'a>(file: &'a FileFacts, key: &'a KeyExpr) -> Option<&'a str> {
+    let (name, head, scope) = match key {
+        KeyExpr::Type {
+            name, head, scope, ..
+        } => (name, head, scope),
+        KeyExpr::Constructor { ty, .. } | KeyExpr::Wrapper { ty, .. } => {
+            return type_crate(file, ty)
+        }
+        _ => return None,
+    };
+    let first = head.as_ref().unwrap_or(name);
+    if let Some(path) = file
+        .modules
+        .get(scope.module)
+        .and_then(|module| module.uses.get(first))
+    {
+        return path.first().map(String::as_str);
+    }
+    match head.as_deref() {
+        Some("crate" | "self" | "super") => Some(&file.crate_name),
+        head => head,
     }
 }
 
