@@ -552,7 +552,16 @@ mod tests {
             }
         );
         assert_eq!(key("EdgeAdded { a: 1 }"), ty("EdgeAdded", None));
-        assert_eq!(key("crate::ev::EdgeAdded(1)"), ty("EdgeAdded", None));
+        assert_eq!(
+            key("crate::ev::EdgeAdded(1)"),
+            KeyExpr::Type {
+                name: "EdgeAdded".into(),
+                variant: None,
+                args: Vec::new(),
+                head: Some("crate".into()),
+                scope: scope(),
+            }
+        );
         assert_eq!(key("Event::EdgeAdded(e)"), ty("Event", Some("EdgeAdded")));
         assert_eq!(key("Self::Ready"), ty("Detector", Some("Ready")));
         assert!(matches!(key("some_function(1)"), KeyExpr::Call { .. }));
