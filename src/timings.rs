@@ -12,6 +12,8 @@ pub struct Phase {
     pub time: Duration,
     /// Files the phase handled (read, parsed), when that says something.
     pub files: Option<usize>,
+    /// The process's peak resident memory so far, in bytes, where the system tells it.
+    pub peak_memory: Option<u64>,
 }
 
 /// What one round of the lazy analysis did (round 1 is the site prefilter's).
@@ -46,6 +48,7 @@ impl Timings {
             name: name.to_owned(),
             time: start.elapsed(),
             files,
+            peak_memory: peak_memory(),
         });
     }
 
@@ -73,9 +76,13 @@ impl Timings {
                 .files
                 .map(|n| format!("  {n} files"))
                 .unwrap_or_default();
+            let peak = phase
+                .peak_memory
+                .map(|bytes| format!("  peak {} MB", bytes / 1_000_000))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {:<12} {:>9.1} ms{files}",
+                "  {:<12} {:>9.1} ms{peak}{files}",
                 phase.name,
                 phase.time.as_secs_f64() * 1000.0
             );
@@ -106,4 +113,12 @@ impl Timings {
         }
         out
     }
+}
+
+/// The peak resident set size (Linux's `VmHWM`), or `None` elsewhere.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
