@@ -402,7 +402,7 @@ fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>,
                         continue;
                     }
                     let mut via = frame.via.clone();
-                    via.push(fn_name(&paths.files()[file], function));
+                    via.push(fn_name(paths.files()[file], function));
                     queue.push_back(Frame {
                         file,
                         body: Body::Fn(function),

@@ -712,7 +712,7 @@ mod tests {
             "pub mod m5 {\n    pub use crate::m5x::present;\n",
         );
         let rules = RuleSet::new(&[Preset::Generic], &[]);
-        let files = vec![extract_text(&loose_file("src/lib.rs"), &text, &rules)];
+        let files = [extract_text(&loose_file("src/lib.rs"), &text, &rules)];
         let refs: Vec<&FileFacts> = files.iter().collect();
         let paths = Paths::new(&refs);
         let call = |name: &str| {
