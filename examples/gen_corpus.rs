@@ -2,8 +2,12 @@
 //! can reproduce choreo's benchmarks and scaling curve without downloading a corpus.
 //!
 //! ```text
-//! cargo run --release --example gen_corpus -- OUT_DIR --files N [--seed S]
+//! cargo run --release --example gen_corpus -- OUT_DIR --files N [--seed S] [--workspaces K]
 //! ```
+//!
+//! With `--workspaces K` it writes K such workspaces of N files each side by side
+//! (`OUT_DIR/ws00`, ..), as a monorepo looks: each with its own crate names, the first
+//! crate's name shared by all (`scripts/scaling.sh --workspaces` times them).
 //!
 //! The tree is deterministic for a seed. Like real code, most files (about 88%) hold no
 //! event code at all — plain structs, impls, traits, generics, tests, macros — so a byte
@@ -125,6 +129,39 @@ const FIELDS: &[&str] = &[
 
 /// Generates the workspace into `out` (created if missing) with about `files` `.rs` files.
 pub fn generate(out: &Path, files: usize, seed: u64) -> io::Result<Stats> {
+    generate_tagged(out, files, seed, None)
+}
+
+/// Generates `workspaces` workspaces side by side, as in a monorepo: `out/ws00`,
+/// `out/ws01`, .. each of about `files` `.rs` files (seeds `seed`, `seed + 1`, ..). Each
+/// workspace's first crate has the same name in every workspace (a shared name, as two
+/// repositories each with a `common` crate); its other crates are named after the
+/// workspace (`billing_w3`). Nothing links the workspaces.
+pub fn generate_workspaces(
+    out: &Path,
+    workspaces: usize,
+    files: usize,
+    seed: u64,
+) -> io::Result<Stats> {
+    let mut total = Stats::default();
+    for w in 0..workspaces {
+        let stats = generate_tagged(
+            &out.join(format!("ws{w:02}")),
+            files,
+            seed + w as u64,
+            Some(w),
+        )?;
+        total.crates += stats.crates;
+        total.rs_files += stats.rs_files;
+        total.event_files += stats.event_files;
+        total.bytes += stats.bytes;
+        total.lines += stats.lines;
+    }
+    Ok(total)
+}
+
+/// [`generate`]; with a `tag`, every crate but the first is named after it.
+fn generate_tagged(out: &Path, files: usize, seed: u64, tag: Option<usize>) -> io::Result<Stats> {
     let mut rng = Rng::new(seed);
     let crates = (files / 250).clamp(2, 64);
     let mut stats = Stats {
@@ -134,10 +171,14 @@ pub fn generate(out: &Path, files: usize, seed: u64) -> io::Result<Stats> {
     let names: Vec<String> = (0..crates)
         .map(|i| {
             let domain = DOMAINS[i % DOMAINS.len()];
-            if i < DOMAINS.len() {
+            let name = if i < DOMAINS.len() {
                 domain.to_owned()
             } else {
                 format!("{domain}{}", i / DOMAINS.len())
+            };
+            match tag {
+                Some(tag) if i > 0 => format!("{name}_w{tag}"),
+                _ => name,
             }
         })
         .collect();
@@ -926,7 +967,8 @@ fn main() {
     let mut out = None;
     let mut files = 1000usize;
     let mut seed = 42u64;
-    let usage = "usage: gen_corpus OUT_DIR --files N [--seed S]";
+    let mut workspaces = None;
+    let usage = "usage: gen_corpus OUT_DIR --files N [--seed S] [--workspaces K]";
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
             args.next()
@@ -939,6 +981,7 @@ fn main() {
         match arg.as_str() {
             "--files" => files = value("--files") as usize,
             "--seed" => seed = value("--seed"),
+            "--workspaces" => workspaces = Some(value("--workspaces") as usize),
             "-h" | "--help" => {
                 println!("{usage}");
                 return;
@@ -954,7 +997,11 @@ fn main() {
         eprintln!("{usage}");
         std::process::exit(2);
     };
-    match generate(Path::new(&out), files, seed) {
+    let written = match workspaces {
+        Some(k) => generate_workspaces(Path::new(&out), k, files, seed),
+        None => generate(Path::new(&out), files, seed),
+    };
+    match written {
         Ok(stats) => println!(
             "wrote {} .rs files ({} with events) in {} crates: {} lines, {:.1} MB",
             stats.rs_files,

@@ -207,6 +207,10 @@ struct AnalyzeArgs {
     /// Print only the diagnostics: no summary table.
     #[arg(short, long)]
     quiet: bool,
+    /// Print to stderr the time of each phase, the files each lazy round parsed and the
+    /// wanted names that pulled in the most files.
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Parses `args` and runs the command. `Err` means the run itself failed (exit 2).
@@ -312,11 +316,13 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
         baseline: baseline.as_ref(),
         progress: Some(&progress),
         eager: false,
+        timings: args.timings,
     };
     let analysis = crate::analyze_with(&args.path, &config, &levels, &options);
     bar.finish();
     let analysis = analysis?;
     let report = &analysis.report;
+    let output_started = std::time::Instant::now();
 
     if let Some(path) = &args.write_baseline {
         // Record every current finding, including those an older baseline hid.
@@ -366,6 +372,14 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
     emit(out, &printed)?;
     if to_stdout {
         emit(&mut stdout, &report.to_json())?;
+    }
+
+    if args.timings {
+        let mut timings = analysis.timings.clone();
+        timings.phase("output", output_started, None);
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(timings.render().as_bytes());
     }
 
     let too_many_warnings = args.max_warnings.is_some_and(|max| report.warnings() > max);

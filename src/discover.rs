@@ -18,6 +18,8 @@ pub struct SourceFile {
     pub crate_name: String,
     /// The file's module path inside its crate (`["graph", "builder"]`).
     pub module: Vec<String>,
+    /// The resolution unit it belongs to (`units`): names resolve only inside one.
+    pub unit: usize,
 }
 
 /// A directory entry that could not be read during discovery.
@@ -34,6 +36,8 @@ pub struct Discovery {
     pub errors: Vec<WalkError>,
     /// How many crates (packages) the tree holds.
     pub crates: usize,
+    /// How many resolution units (`units`) the files fall into; 0 or 1 for most trees.
+    pub units: usize,
 }
 
 /// The crate name for files outside any package.
@@ -67,6 +71,7 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
             files: vec![file],
             errors: Vec::new(),
             crates: crates.len(),
+            units: 1,
         };
     }
 
@@ -144,8 +149,14 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
         .map(|(path, rel)| source_file(path, rel.clone(), Path::new(&rel), &crates))
         .collect();
     files.sort();
+    let rels: Vec<&str> = files.iter().map(|file| file.rel.as_str()).collect();
+    let units = crate::units::assign(root, &manifests, &rels);
+    for (file, unit) in files.iter_mut().zip(units) {
+        file.unit = unit;
+    }
     errors.sort();
     Discovery {
+        units: files.iter().map(|file| file.unit + 1).max().unwrap_or(0),
         files,
         errors,
         crates: crates.len(),
@@ -235,6 +246,7 @@ fn source_file(
         rel,
         crate_name,
         module: module_path(inner),
+        unit: 0,
     }
 }
 

@@ -21,7 +21,9 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod timings;
 pub mod topic;
+pub mod units;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +49,8 @@ pub struct Analysis {
     /// The findings after levels and suppressions, before any baseline.
     pub findings: Vec<lints::Leveled>,
     pub report: Report,
+    /// Where the time went (`--timings`).
+    pub timings: timings::Timings,
 }
 
 /// Why an analysis could not run at all (as opposed to findings about the tree).
@@ -76,6 +80,9 @@ pub struct Options<'a> {
     /// Called once before parsing with the number of files, then once per file parsed
     /// (from the parser threads).
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// Also count, in `Analysis::timings`, which wanted names pulled each file into the
+    /// parse (a second search of each such file).
+    pub timings: bool,
 }
 
 /// Progress of the parsing stage.
@@ -122,7 +129,14 @@ pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &L
         .zip(sources)
         .map(|(file, (_, text))| extract::extract_text(file, text, &rules))
         .collect();
-    finish(facts, &discovery, config, levels, None)
+    finish(
+        facts,
+        &discovery,
+        config,
+        levels,
+        None,
+        timings::Timings::default(),
+    )
 }
 
 fn finish(
@@ -131,130 +145,276 @@ fn finish(
     config: &Config,
     levels: &Levels,
     baseline: Option<&baseline::Baseline>,
+    mut timings: timings::Timings,
 ) -> Analysis {
+    let start = std::time::Instant::now();
     let model = resolve::resolve(&facts, discovery, config);
+    timings.phase("resolve", start, None);
     // Freeing the facts of thousands of files takes a while (2% of the CPU on a large
     // tree): done on another thread, beside the rest.
-    let ((), (graph, findings, report)) = rayon::join(
+    let ((), (graph, findings, report, phases)) = rayon::join(
         move || drop(facts),
         || {
+            let mut phases = timings::Timings::default();
+            let start = std::time::Instant::now();
             let graph = graph::build_graph(&model);
+            phases.phase("graph", start, None);
+            let start = std::time::Instant::now();
             let findings = lints::lint(&model, &graph, levels);
+            phases.phase("lints", start, None);
+            let start = std::time::Instant::now();
             let report = report::build_report(&model, &graph, &findings, baseline);
-            (graph, findings, report)
+            phases.phase("report", start, None);
+            (graph, findings, report, phases)
         },
     );
+    timings.phases.extend(phases.phases);
     Analysis {
         model,
         graph,
         findings,
         report,
+        timings,
     }
 }
 
 /// Parses the files that can matter: first those that can hold a site, then, round by
 /// round, those that mention a name the facts so far still need (a const, a handler, a
-/// function a handler calls), until no new name comes up. Files are read again in later
-/// rounds rather than kept in memory.
+/// function a handler calls), until no new name comes up. Each resolution unit
+/// (`units`) wants names from its own facts and searches only its own files, so a unit
+/// parses the same files whatever sits beside it. Files are read again in later rounds
+/// rather than kept in memory. With `attribute`, `timings.pulls` counts which wanted
+/// names pulled each file in.
 fn parse_lazily(
     discovery: &discover::Discovery,
     rules: &RuleSet,
-    eager: bool,
-    coupling: bool,
+    lazy: Lazy,
     progress: &(dyn Fn(Progress) + Sync),
+    timings: &mut timings::Timings,
 ) -> Vec<extract::FileFacts> {
+    use std::collections::{BTreeSet, HashMap};
     let sites = prefilter::SiteFilter::new(rules);
-    let first: Vec<Option<extract::FileFacts>> = discovery
+    // Round one in two passes, so that `--timings` can tell the prefilter from the parse.
+    let start = std::time::Instant::now();
+    let selected: Vec<(usize, Option<String>)> = discovery
         .files
         .par_iter()
-        .map(|file| {
-            let parsed = match std::fs::read(&file.path) {
+        .enumerate()
+        .filter_map(|(index, file)| {
+            let chosen = match std::fs::read(&file.path) {
                 // Unreadable and non-UTF-8 files become parse errors whatever they hold.
-                Err(_) => Some(extract::extract(file, rules)),
-                Ok(bytes) => match std::str::from_utf8(&bytes) {
-                    Ok(text) if eager || sites.may_hold_site(text.as_bytes()) => {
-                        Some(extract::extract_text(file, text, rules))
+                Err(_) => Some((index, None)),
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) if lazy.eager || sites.may_hold_site(text.as_bytes()) => {
+                        Some((index, Some(text)))
                     }
                     Ok(_) => None,
-                    Err(_) => Some(extract::extract(file, rules)),
+                    Err(_) => Some((index, None)),
                 },
             };
-            progress(Progress::File);
-            parsed
+            if chosen.is_none() {
+                progress(Progress::File);
+            }
+            chosen
         })
         .collect();
-    // Parsed facts in the order they were parsed, and where each file's facts are.
-    let mut slot: Vec<Option<usize>> = vec![None; first.len()];
-    let mut parsed: Vec<extract::FileFacts> = Vec::new();
-    for (index, facts) in first.into_iter().enumerate() {
-        if let Some(facts) = facts {
-            slot[index] = Some(parsed.len());
-            parsed.push(facts);
+    timings.phase("prefilter", start, Some(discovery.files.len()));
+    let start = std::time::Instant::now();
+    let first: Vec<(usize, extract::FileFacts)> = selected
+        .into_par_iter()
+        .map(|(index, text)| {
+            let file = &discovery.files[index];
+            let facts = match text {
+                Some(text) => extract::extract_text(file, &text, rules),
+                None => extract::extract(file, rules),
+            };
+            progress(Progress::File);
+            (index, facts)
+        })
+        .collect();
+    timings.phase("parse", start, Some(first.len()));
+    timings.rounds.push(timings::Round {
+        scanned: discovery.files.len(),
+        parsed: first.len(),
+        ..timings::Round::default()
+    });
+
+    // Per unit, its parsed facts in the order they were parsed; per file, where its
+    // facts are.
+    let units = discovery
+        .files
+        .iter()
+        .map(|f| f.unit + 1)
+        .max()
+        .unwrap_or(0);
+    let mut parsed: Vec<Vec<extract::FileFacts>> = (0..units).map(|_| Vec::new()).collect();
+    let mut slot: Vec<Option<usize>> = vec![None; discovery.files.len()];
+    for (index, facts) in first {
+        let unit = &mut parsed[discovery.files[index].unit];
+        slot[index] = Some(unit.len());
+        unit.push(facts);
+    }
+    let mut unparsed = vec![0usize; units];
+    for (file, slot) in discovery.files.iter().zip(&slot) {
+        if slot.is_none() {
+            unparsed[file.unit] += 1;
         }
     }
+    // A unit searches while it has unparsed files and its last round found something.
+    let mut searching: Vec<bool> = unparsed.iter().map(|&n| n > 0).collect();
+    let mut searched: Vec<(BTreeSet<String>, BTreeSet<Vec<String>>)> =
+        (0..units).map(|_| Default::default()).collect();
 
-    let mut searched: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    let mut searched_modules: std::collections::BTreeSet<Vec<String>> =
-        std::collections::BTreeSet::new();
-    while slot.iter().any(Option::is_none) {
-        let wanted = resolve::wanted_names(&parsed, coupling);
-        let names: Vec<String> = wanted
-            .names
-            .into_iter()
-            .filter(|name| !searched.contains(name))
+    /// What one unit looks for in a round.
+    struct Search {
+        names: Vec<String>,
+        patterns: prefilter::Patterns,
+        /// Crate → module paths whose files (or the files of modules around them) to parse.
+        modules: HashMap<String, Vec<Vec<String>>>,
+    }
+    let mut round = 1;
+    while searching.iter().any(|&s| s) {
+        round += 1;
+        let start = std::time::Instant::now();
+        let wanted: Vec<Option<Search>> = (0..units)
+            .into_par_iter()
+            .map(|unit| {
+                if !searching[unit] {
+                    return None;
+                }
+                let refs: Vec<&extract::FileFacts> = parsed[unit].iter().collect();
+                let wanted = resolve::wanted_names(&refs, lazy.coupling);
+                let (done_names, done_modules) = &searched[unit];
+                let names: Vec<String> = wanted
+                    .names
+                    .into_iter()
+                    .filter(|name| !done_names.contains(name))
+                    .collect();
+                let modules: Vec<Vec<String>> = wanted
+                    .modules
+                    .into_iter()
+                    .filter(|module| !done_modules.contains(module))
+                    .collect();
+                if names.is_empty() && modules.is_empty() {
+                    return None;
+                }
+                let mut by_crate: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+                for module in modules {
+                    if let Some((krate, path)) = module.split_first() {
+                        by_crate
+                            .entry(krate.clone())
+                            .or_default()
+                            .push(path.to_vec());
+                    }
+                }
+                Some(Search {
+                    patterns: prefilter::Patterns::new(names.clone(), resolve::AND),
+                    names,
+                    modules: by_crate,
+                })
+            })
             .collect();
-        let modules: Vec<Vec<String>> = wanted
-            .modules
-            .into_iter()
-            .filter(|module| !searched_modules.contains(module))
-            .collect();
-        if names.is_empty() && modules.is_empty() {
-            break;
-        }
-        searched.extend(names.iter().cloned());
-        searched_modules.extend(modules.iter().cloned());
-        // The file of a wanted module, or of a module around it (which may declare it
-        // inline: `pub mod events { pub use short::*; }`).
-        let mut by_crate: std::collections::HashMap<&str, Vec<&[String]>> =
-            std::collections::HashMap::new();
-        for module in &modules {
-            if let Some((krate, path)) = module.split_first() {
-                by_crate.entry(krate).or_default().push(path);
+        let mut wanted_count = 0;
+        for (unit, search) in wanted.iter().enumerate() {
+            match search {
+                Some(search) => {
+                    let (names, modules) = &mut searched[unit];
+                    names.extend(search.names.iter().cloned());
+                    for (krate, paths) in &search.modules {
+                        for path in paths {
+                            let mut module = vec![krate.clone()];
+                            module.extend(path.iter().cloned());
+                            modules.insert(module);
+                        }
+                    }
+                    wanted_count +=
+                        search.names.len() + search.modules.values().map(Vec::len).sum::<usize>();
+                }
+                None => searching[unit] = false,
             }
         }
-        let defines_module = |file: &discover::SourceFile| {
-            by_crate
+        let active = wanted.iter().filter(|s| s.is_some()).count();
+        if active == 0 {
+            break;
+        }
+        // The file of a wanted module, or of a module around it (which may declare it
+        // inline: `pub mod events { pub use short::*; }`).
+        let defines_module = |search: &Search, file: &discover::SourceFile| {
+            search
+                .modules
                 .get(file.crate_name.as_str())
                 .is_some_and(|paths| paths.iter().any(|path| path.starts_with(&file.module)))
         };
-        let words = prefilter::Patterns::new(names, resolve::AND);
-        let found: Vec<(usize, extract::FileFacts)> = discovery
-            .files
+        let candidates: Vec<usize> = (0..discovery.files.len())
+            .filter(|&index| slot[index].is_none() && wanted[discovery.files[index].unit].is_some())
+            .collect();
+        let found: Vec<(usize, extract::FileFacts, Vec<String>)> = candidates
             .par_iter()
-            .enumerate()
-            .filter(|(index, _)| slot[*index].is_none())
-            .filter_map(|(index, file)| {
+            .filter_map(|&index| {
+                let file = &discovery.files[index];
+                let search = wanted[file.unit].as_ref()?;
                 let text = std::fs::read_to_string(&file.path).ok()?;
-                (defines_module(file) || words.any_in(text.as_bytes()))
-                    .then(|| (index, extract::extract_text(file, &text, rules)))
+                let by_module = defines_module(search, file);
+                if !(by_module || search.patterns.any_in(text.as_bytes())) {
+                    return None;
+                }
+                let mut pulls = Vec::new();
+                if lazy.attribute {
+                    pulls.extend(
+                        search
+                            .patterns
+                            .matching(text.as_bytes())
+                            .into_iter()
+                            .map(|i| search.names[i].replace(resolve::AND, " + ")),
+                    );
+                    if by_module {
+                        pulls.push(format!(
+                            "mod {}::{}",
+                            file.crate_name,
+                            file.module.join("::")
+                        ));
+                    }
+                }
+                Some((index, extract::extract_text(file, &text, rules), pulls))
             })
             .collect();
-        if found.is_empty() {
-            break;
+        let mut found_in = vec![false; units];
+        timings.rounds.push(timings::Round {
+            scanned: candidates.len(),
+            parsed: found.len(),
+            wanted: wanted_count,
+            units: active,
+        });
+        for (index, facts, pulls) in found {
+            let unit = discovery.files[index].unit;
+            found_in[unit] = true;
+            slot[index] = Some(parsed[unit].len());
+            parsed[unit].push(facts);
+            unparsed[unit] -= 1;
+            for pull in pulls {
+                *timings.pulls.entry(pull).or_default() += 1;
+            }
         }
-        for (index, facts) in found {
-            slot[index] = Some(parsed.len());
-            parsed.push(facts);
+        for unit in 0..units {
+            searching[unit] = searching[unit] && found_in[unit] && unparsed[unit] > 0;
         }
+        timings.phase(
+            &format!("round {round}"),
+            start,
+            Some(timings.rounds.last().map_or(0, |r| r.parsed)),
+        );
     }
 
-    let mut parsed: Vec<Option<extract::FileFacts>> = parsed.into_iter().map(Some).collect();
+    let mut parsed: Vec<Vec<Option<extract::FileFacts>>> = parsed
+        .into_iter()
+        .map(|unit| unit.into_iter().map(Some).collect())
+        .collect();
     discovery
         .files
         .iter()
         .zip(slot)
         .map(|(file, slot)| {
-            slot.and_then(|i| parsed[i].take())
+            slot.and_then(|i| parsed[file.unit][i].take())
                 .unwrap_or_else(|| extract::FileFacts {
                     file: file.rel.clone(),
                     crate_name: file.crate_name.clone(),
@@ -263,6 +423,16 @@ fn parse_lazily(
                 })
         })
         .collect()
+}
+
+/// How [`parse_lazily`] runs.
+#[derive(Clone, Copy)]
+struct Lazy {
+    eager: bool,
+    /// Whether `direct_coupling` is on (components' uses are then wanted too).
+    coupling: bool,
+    /// Whether to count which wanted names pulled in each file.
+    attribute: bool,
 }
 
 /// [`analyze`] with every option.
@@ -279,7 +449,19 @@ pub fn analyze_with(
     if root.is_file() && root.extension().is_none_or(|ext| ext != "rs") {
         return Err(AnalyzeError::NotRust(root.to_path_buf()));
     }
+    let start = std::time::Instant::now();
     let discovery = discover::discover_on(root, &config.exclude, jobs);
+    let mut timings = timings::Timings {
+        files: discovery.files.len(),
+        units: discovery
+            .files
+            .iter()
+            .map(|file| file.unit)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        ..timings::Timings::default()
+    };
+    timings.phase("discover", start, Some(discovery.files.len()));
     let rules = RuleSet::new(&config.presets, &config.rules);
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -296,11 +478,15 @@ pub fn analyze_with(
     progress(Progress::Start {
         files: discovery.files.len(),
     });
-    let coupling = levels.get(lints::lookup("direct_coupling").expect("a registered lint"))
-        != lints::Level::Allow;
+    let lazy = Lazy {
+        eager: options.eager,
+        coupling: levels.get(lints::lookup("direct_coupling").expect("a registered lint"))
+            != lints::Level::Allow,
+        attribute: options.timings,
+    };
     // Resolution spreads its per-file work over the same threads.
     Ok(pool.install(|| {
-        let facts = parse_lazily(&discovery, &rules, options.eager, coupling, &progress);
-        finish(facts, &discovery, config, levels, options.baseline)
+        let facts = parse_lazily(&discovery, &rules, lazy, &progress, &mut timings);
+        finish(facts, &discovery, config, levels, options.baseline, timings)
     }))
 }

@@ -459,6 +459,26 @@ impl Patterns {
 
     /// Whether a pattern occurs in `text`.
     pub fn any_in(&self, text: &[u8]) -> bool {
+        let found = self.found(text);
+        self.needs
+            .iter()
+            .any(|need| !need.is_empty() && need.iter().all(|w| found.contains(w)))
+    }
+
+    /// The patterns (indices into the list given to [`Patterns::new`]) that occur in
+    /// `text`, for `--timings`.
+    pub fn matching(&self, text: &[u8]) -> Vec<usize> {
+        let found = self.found(text);
+        self.needs
+            .iter()
+            .enumerate()
+            .filter(|(_, need)| !need.is_empty() && need.iter().all(|w| found.contains(w)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The words and definitions found in `text`.
+    fn found(&self, text: &[u8]) -> std::collections::BTreeSet<usize> {
         let mut found = self.words.found_in(text);
         for (keyword, names) in &self.definitions {
             if names.is_empty() {
@@ -485,9 +505,7 @@ impl Patterns {
                 }
             }
         }
-        self.needs
-            .iter()
-            .any(|need| !need.is_empty() && need.iter().all(|w| found.contains(w)))
+        found
     }
 }
 

@@ -32,12 +32,122 @@ struct Placed {
     handler: Option<HandlerRef>,
 }
 
-/// Resolves every file's facts into the model the graph and lints read.
+/// Resolves every file's facts into the model the graph and lints read. `files[i]` are the
+/// facts of `discovery.files[i]`. Names are resolved inside each resolution unit
+/// (`units`) on its own, on the parser threads; the model joins the units.
 pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> Model {
+    use rayon::prelude::*;
+    let names = ComponentNames::new(files, discovery.crates > 1);
+    let mut units: BTreeMap<usize, Vec<&FileFacts>> = BTreeMap::new();
+    for (index, facts) in files.iter().enumerate() {
+        let unit = discovery.files.get(index).map_or(0, |file| file.unit);
+        units.entry(unit).or_default().push(facts);
+    }
+    let parts: Vec<Unit> = units
+        .par_iter()
+        .map(|(_, files)| resolve_unit(files, config, &names))
+        .collect();
+
+    // The units' sites, sorted as one list, with the flows' and handlers' indices moved
+    // to where their sites went.
+    let mut sites: Vec<(Site, usize, usize)> = Vec::new();
+    for (part, unit) in parts.iter().enumerate() {
+        sites.extend(
+            unit.sites
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, site)| (site, part, i)),
+        );
+    }
+    sites.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut moved: Vec<Vec<usize>> = parts.iter().map(|unit| vec![0; unit.sites.len()]).collect();
+    for (at, (_, part, i)) in sites.iter().enumerate() {
+        moved[*part][*i] = at;
+    }
+    let mut flows = Vec::new();
+    let mut unresolved_handlers = Vec::new();
+    let mut unresolved = Vec::new();
+    let mut couplings = Vec::new();
+    let mut external_types = BTreeSet::new();
+    for (part, unit) in parts.into_iter().enumerate() {
+        external_types.extend(unit.external_types);
+        flows.extend(unit.flows.into_iter().map(|flow| Flow {
+            subscribe: moved[part][flow.subscribe],
+            publish: moved[part][flow.publish],
+            via: flow.via,
+        }));
+        unresolved_handlers.extend(unit.unresolved_handlers.into_iter().map(|i| moved[part][i]));
+        unresolved.extend(unit.unresolved);
+        couplings.extend(unit.couplings);
+    }
+    flows.sort_by_key(|flow| (flow.subscribe, flow.publish));
+    unresolved_handlers.sort_unstable();
+    unresolved.sort();
+    unresolved.dedup();
+    couplings.sort();
+    let sites = sites.into_iter().map(|(site, _, _)| site).collect();
+
+    let mut parse_failures: Vec<ParseFailure> =
+        files.iter().filter_map(|f| f.failure.clone()).collect();
+    parse_failures.extend(discovery.errors.iter().map(|error| ParseFailure {
+        location: Location {
+            file: error.rel.clone(),
+            line: 1,
+            column: 1,
+        },
+        message: error.message.clone(),
+    }));
+    parse_failures.sort();
+    let mut suppressions: Vec<_> = files
+        .iter()
+        .flat_map(|f| f.suppressions.iter().cloned())
+        .collect();
+    suppressions.sort();
+
+    Model {
+        sites,
+        unresolved,
+        flows,
+        unresolved_handlers,
+        couplings,
+        files_scanned: files.len(),
+        files_parsed: files
+            .iter()
+            .filter(|f| f.failure.is_none() && !f.skipped)
+            .count(),
+        parse_failures,
+        suppressions,
+        external_types,
+        settings: Settings {
+            topic_syntax: config.topic_syntax,
+            contracts: config.contracts.clone(),
+            components: config.components.clone(),
+            config_file: config.file.clone(),
+            fan_out_threshold: config.fan_out_threshold,
+            external_subscribers: config.external_subscribers.clone(),
+            external_publishers: config.external_publishers.clone(),
+        },
+    }
+}
+
+/// What resolution finds in one unit: its sites sorted, the flows and unresolved
+/// handlers as indices into them.
+struct Unit {
+    sites: Vec<Site>,
+    unresolved: Vec<UnresolvedSite>,
+    flows: Vec<Flow>,
+    unresolved_handlers: Vec<usize>,
+    couplings: Vec<crate::model::Coupling>,
+    /// Type keys no file of the unit defines (DESIGN.md precise rule 9).
+    external_types: BTreeSet<String>,
+}
+
+/// Resolves the files of one unit, which name only each other.
+fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -> Unit {
     let paths = Paths::new(files);
     let calls = CallGraph::new(&paths);
     let placeholder = topic::placeholder(config.topic_syntax);
-    let names = ComponentNames::new(files, discovery.crates > 1);
 
     let defined: std::collections::HashSet<&str> = files
         .iter()
@@ -87,7 +197,7 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
                     Resolved::Param(_) | Resolved::Unknown => continue,
                 };
                 let key = config.aliases.get(&key).cloned().unwrap_or(key);
-                let mut site = place(raw, &files[at_file], at_file, at_call, key, pattern, &names);
+                let mut site = place(raw, files[at_file], at_file, at_call, key, pattern, names);
                 // A closure is named after the function it calls only when that function
                 // is the tree's own (`move |e| this.on_edge(e)`), not `log.push(e)`.
                 if matches!(site.handler, Some(HandlerRef::Closure(_)))
@@ -121,8 +231,6 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
     placed.dedup_by(|b, a| {
         a.site.location == b.site.location && a.site.kind == b.site.kind && a.site.key == b.site.key
     });
-    unresolved.sort();
-    unresolved.dedup();
 
     let (flows, unresolved_handlers) = flows(&paths, &calls, &placed);
     let type_components: BTreeMap<String, String> = placed
@@ -130,47 +238,13 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
         .filter_map(|p| Some((p.holder_type.clone()?, p.site.component.clone())))
         .collect();
     let couplings = coupling::couplings(&paths, &type_components);
-
-    let mut parse_failures: Vec<ParseFailure> =
-        files.iter().filter_map(|f| f.failure.clone()).collect();
-    parse_failures.extend(discovery.errors.iter().map(|error| ParseFailure {
-        location: Location {
-            file: error.rel.clone(),
-            line: 1,
-            column: 1,
-        },
-        message: error.message.clone(),
-    }));
-    parse_failures.sort();
-    let mut suppressions: Vec<_> = files
-        .iter()
-        .flat_map(|f| f.suppressions.iter().cloned())
-        .collect();
-    suppressions.sort();
-
-    Model {
+    Unit {
         sites: placed.into_iter().map(|p| p.site).collect(),
         unresolved,
         flows,
         unresolved_handlers,
         couplings,
-        files_scanned: files.len(),
-        files_parsed: files
-            .iter()
-            .filter(|f| f.failure.is_none() && !f.skipped)
-            .count(),
-        parse_failures,
-        suppressions,
         external_types,
-        settings: Settings {
-            topic_syntax: config.topic_syntax,
-            contracts: config.contracts.clone(),
-            components: config.components.clone(),
-            config_file: config.file.clone(),
-            fan_out_threshold: config.fan_out_threshold,
-            external_subscribers: config.external_subscribers.clone(),
-            external_publishers: config.external_publishers.clone(),
-        },
     }
 }
 
@@ -205,7 +279,7 @@ fn type_crate<'a>(file: &'a FileFacts, key: &'a KeyExpr) -> Option<&'a str> {
 /// Bevy (DESIGN.md precise rule 12): the field uses (`params.writer.send(..)`) whose value
 /// is a `#[derive(SystemParam)]` struct with a reader or writer field of that name, as
 /// sites of the field's event: `(file, site)`.
-fn system_param_sites(files: &[FileFacts]) -> Vec<(usize, RawSite)> {
+fn system_param_sites(files: &[&FileFacts]) -> Vec<(usize, RawSite)> {
     let mut fields: HashMap<(&str, &str), &crate::extract::ParamField> = HashMap::new();
     for file in files {
         for param in &file.system_params {
@@ -457,7 +531,7 @@ fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>,
                         continue;
                     }
                     let mut via = frame.via.clone();
-                    via.push(fn_name(&paths.files()[file], function));
+                    via.push(fn_name(paths.files()[file], function));
                     queue.push_back(Frame {
                         file,
                         body: Body::Fn(function),

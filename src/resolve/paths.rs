@@ -157,7 +157,7 @@ pub type FnId = (usize, usize);
 
 /// The tree's definitions, indexed for lookups by path.
 pub struct Paths<'a> {
-    files: &'a [FileFacts],
+    files: &'a [&'a FileFacts],
     consts: HashMap<&'a [String], (usize, &'a KeyExpr)>,
     /// Free functions by absolute path.
     free_fns: HashMap<Vec<String>, Vec<FnId>>,
@@ -180,7 +180,7 @@ pub struct Paths<'a> {
 }
 
 impl<'a> Paths<'a> {
-    pub fn new(files: &'a [FileFacts]) -> Self {
+    pub fn new(files: &'a [&'a FileFacts]) -> Self {
         let mut paths = Paths {
             files,
             consts: HashMap::new(),
@@ -269,7 +269,7 @@ impl<'a> Paths<'a> {
         paths
     }
 
-    pub fn files(&self) -> &'a [FileFacts] {
+    pub fn files(&self) -> &'a [&'a FileFacts] {
         self.files
     }
 
@@ -729,8 +729,9 @@ mod tests {
             "pub mod m5 {\n    pub use crate::m5x::present;\n",
         );
         let rules = RuleSet::new(&[Preset::Generic], &[]);
-        let files = vec![extract_text(&loose_file("src/lib.rs"), &text, &rules)];
-        let paths = Paths::new(&files);
+        let files = [extract_text(&loose_file("src/lib.rs"), &text, &rules)];
+        let refs: Vec<&FileFacts> = files.iter().collect();
+        let paths = Paths::new(&refs);
         let call = |name: &str| {
             files[0]
                 .calls

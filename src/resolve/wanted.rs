@@ -37,7 +37,8 @@ pub struct Wanted {
 }
 
 /// Patterns whose definitions or uses the facts so far depend on.
-pub fn wanted_names(files: &[FileFacts], coupling: bool) -> Wanted {
+/// `files` are the parsed files of one resolution unit (`units`).
+pub fn wanted_names(files: &[&FileFacts], coupling: bool) -> Wanted {
     let paths = Paths::new(files);
     let mut names = BTreeSet::new();
     let mut modules = BTreeSet::new();
