@@ -59,6 +59,10 @@ pub enum KeyExpr {
     /// The N-th parameter of the enclosing function (`self` not counted): resolved at
     /// the function's call sites.
     Param(usize),
+    /// The N-th type parameter of the enclosing function (`E` in `fn relay<E: Event>(r:
+    /// EventReader<E>)`): resolved where the function is used with a turbofish
+    /// (`relay::<Ping>`), DESIGN.md precise rule 4.
+    TypeParam(usize),
     /// Something no rule can resolve.
     Unknown,
 }

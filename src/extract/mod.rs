@@ -236,6 +236,9 @@ pub struct CallFact {
     /// The key each argument would be, if it is one; trailing arguments that are no key
     /// (`KeyExpr::Unknown`) are left out.
     pub args: Vec<KeyExpr>,
+    /// The type keys of a turbofish on the callee (`relay::<Ping>`), also for a function
+    /// used as a value (`add_systems(Update, relay::<Ping>)`), for type-parameter keys.
+    pub type_args: Vec<KeyExpr>,
     pub holder: Holder,
     pub function: Option<String>,
 }

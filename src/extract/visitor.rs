@@ -274,7 +274,23 @@ impl Visitor<'_> {
         // `fn relay<E: Event>(r: EventReader<E>)`: `E` is no key of its own (DESIGN.md
         // precise rule 4).
         let key = if mentions_type_param(&key, &self.type_params) {
-            KeyExpr::Unknown
+            // The function's own parameter, as the whole key, is known at its uses.
+            let own = self
+                .functions
+                .last()
+                .map_or(&[][..], |f| &self.type_params[f.outer_type_params..]);
+            match &key {
+                KeyExpr::Type {
+                    name,
+                    variant: None,
+                    args,
+                    ..
+                } if args.is_empty() => own
+                    .iter()
+                    .position(|param| param == name)
+                    .map_or(KeyExpr::Unknown, KeyExpr::TypeParam),
+                _ => KeyExpr::Unknown,
+            }
         } else {
             key
         };
@@ -570,6 +586,24 @@ impl Visitor<'_> {
         );
     }
 
+    /// The type keys of a path segment's turbofish; empty when any is no type key.
+    fn type_args(&self, segment: &syn::PathSegment) -> Vec<KeyExpr> {
+        let syn::PathArguments::AngleBracketed(generics) = &segment.arguments else {
+            return Vec::new();
+        };
+        let scope = self.scope();
+        let mut out = Vec::new();
+        for arg in &generics.args {
+            if let syn::GenericArgument::Type(ty) = arg {
+                match key_of_type(ty, &scope) {
+                    KeyExpr::Unknown => return Vec::new(),
+                    key => out.push(key),
+                }
+            }
+        }
+        out
+    }
+
     /// A `#[derive(SystemParam)]` struct's reader and writer fields.
     fn system_param(&mut self, node: &syn::ItemStruct) {
         let mut fields = Vec::new();
@@ -761,7 +795,13 @@ impl Visitor<'_> {
         }
     }
 
-    fn record_call(&mut self, callee: Callee, args: &Punctuated<Expr, Token![,]>, span: Span) {
+    fn record_call(
+        &mut self,
+        callee: Callee,
+        args: &Punctuated<Expr, Token![,]>,
+        type_args: Vec<KeyExpr>,
+        span: Span,
+    ) {
         let scope = self.scope();
         let mut args: Vec<KeyExpr> = args
             .iter()
@@ -784,6 +824,7 @@ impl Visitor<'_> {
             callee,
             scope,
             args,
+            type_args,
             holder: self.holder(),
             function: self.functions.last().map(|f| f.name.clone()),
         };
@@ -1106,6 +1147,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.record_call(
             Callee::Method { name, receiver },
             &node.args,
+            Vec::new(),
             node.method.span(),
         );
         visit::visit_expr_method_call(self, node);
@@ -1145,11 +1187,36 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 }
                 if func.qself.is_none() {
                     let callee = Callee::Path(segments(&func.path));
-                    self.record_call(callee, &node.args, last.ident.span());
+                    let type_args = self.type_args(last);
+                    self.record_call(callee, &node.args, type_args, last.ident.span());
+                }
+            }
+            // The callee's path is recorded above, not again as a value.
+            for arg in &node.args {
+                self.visit_expr(arg);
+            }
+            return;
+        }
+        visit::visit_expr_call(self, node);
+    }
+
+    /// A function used as a value with a turbofish (`add_systems(Update, relay::<Ping>)`):
+    /// a use that gives its type parameters.
+    fn visit_expr_path(&mut self, node: &'ast syn::ExprPath) {
+        if let (None, Some(last)) = (&node.qself, node.path.segments.last()) {
+            let is_fn = last
+                .ident
+                .to_string()
+                .starts_with(|c: char| c.is_lowercase());
+            if is_fn && matches!(last.arguments, syn::PathArguments::AngleBracketed(_)) {
+                let type_args = self.type_args(last);
+                if !type_args.is_empty() {
+                    let callee = Callee::Path(segments(&node.path));
+                    self.record_call(callee, &Punctuated::new(), type_args, last.ident.span());
                 }
             }
         }
-        visit::visit_expr_call(self, node);
+        visit::visit_expr_path(self, node);
     }
 
     fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {

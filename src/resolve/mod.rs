@@ -168,6 +168,12 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                     Some(Body::Fn(function)) => calls.expand(&paths, (index, function), param, 0),
                     _ => Vec::new(),
                 },
+                Resolved::TypeParam(param) => match raw.body {
+                    Some(Body::Fn(function)) => {
+                        calls.expand_types(&paths, (index, function), param)
+                    }
+                    _ => Vec::new(),
+                },
                 Resolved::Unknown => Vec::new(),
                 key => vec![(index, None, key)],
             };
@@ -194,7 +200,7 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                     }
                     Resolved::Str(key) => (key, false),
                     Resolved::Pattern(pieces) => (pieces.join(placeholder), true),
-                    Resolved::Param(_) | Resolved::Unknown => continue,
+                    Resolved::Param(_) | Resolved::TypeParam(_) | Resolved::Unknown => continue,
                 };
                 let key = config.aliases.get(&key).cloned().unwrap_or(key);
                 let mut site = place(raw, files[at_file], at_file, at_call, key, pattern, names);
@@ -407,6 +413,31 @@ impl CallGraph {
     /// The keys a function's `param`-th parameter takes at its call sites: (file, call,
     /// key) for every call whose argument resolves, following callers that pass their own
     /// parameter through.
+    /// The keys a type-parameter key takes at the function's uses with a turbofish
+    /// (`relay::<Ping>`), each located at the use.
+    fn expand_types(
+        &self,
+        paths: &Paths<'_>,
+        function: FnId,
+        param: usize,
+    ) -> Vec<(usize, Option<usize>, Resolved)> {
+        let mut out = Vec::new();
+        for &(file, call_index) in self
+            .callers
+            .get(&function)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let call = &paths.files()[file].calls[call_index];
+            if let Some(arg) = call.type_args.get(param) {
+                if let key @ Resolved::Type(_) = paths.resolve(file, arg) {
+                    out.push((file, Some(call_index), key));
+                }
+            }
+        }
+        out
+    }
+
     fn expand(
         &self,
         paths: &Paths<'_>,

@@ -19,6 +19,8 @@ pub enum Resolved {
     Pattern(Vec<String>),
     /// The N-th parameter of the enclosing function.
     Param(usize),
+    /// The N-th type parameter of the enclosing function.
+    TypeParam(usize),
     Unknown,
 }
 
@@ -288,6 +290,7 @@ impl<'a> Paths<'a> {
             KeyExpr::Str(s) => Resolved::Str(s.clone()),
             KeyExpr::Format(pieces) => Resolved::Pattern(pieces.clone()),
             KeyExpr::Param(index) => Resolved::Param(*index),
+            KeyExpr::TypeParam(index) => Resolved::TypeParam(*index),
             KeyExpr::Unknown => Resolved::Unknown,
             KeyExpr::Type {
                 name,
@@ -357,7 +360,7 @@ impl<'a> Paths<'a> {
                         .map(|(at, returns)| {
                             match self.resolve_at(at, returns, depth + 1, false) {
                                 // A parameter of the callee is not followed further.
-                                Resolved::Param(_) => Resolved::Unknown,
+                                Resolved::Param(_) | Resolved::TypeParam(_) => Resolved::Unknown,
                                 key => key,
                             }
                         });
@@ -374,7 +377,9 @@ impl<'a> Paths<'a> {
                     .iter()
                     .map(|branch| self.resolve_at(file, branch, depth + 1, calls));
                 let first = keys.next().unwrap_or(Resolved::Unknown);
-                if matches!(first, Resolved::Param(_)) || !keys.all(|other| other == first) {
+                if matches!(first, Resolved::Param(_) | Resolved::TypeParam(_))
+                    || !keys.all(|other| other == first)
+                {
                     Resolved::Unknown
                 } else {
                     first

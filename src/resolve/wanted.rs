@@ -62,7 +62,7 @@ pub fn wanted_names(files: &[&FileFacts], coupling: bool) -> Wanted {
     for (index, file) in files.iter().enumerate() {
         for site in &file.sites {
             want_key(&paths, index, &site.key, &mut names, &mut modules);
-            if matches!(site.key, KeyExpr::Param(_)) {
+            if matches!(site.key, KeyExpr::Param(_) | KeyExpr::TypeParam(_)) {
                 if let Some(Body::Fn(function)) = site.body {
                     wrappers.insert(&file.functions[function].name);
                 }
@@ -109,6 +109,9 @@ pub fn wanted_names(files: &[&FileFacts], coupling: bool) -> Wanted {
             for call in &file.calls {
                 if !wrappers.contains(call.callee.name()) {
                     continue;
+                }
+                for arg in &call.type_args {
+                    want_key(&paths, index, arg, &mut names, &mut modules);
                 }
                 for arg in &call.args {
                     match arg {
@@ -269,6 +272,10 @@ fn want_key(
                 want_key(paths, file, branch, names, modules);
             }
         }
-        KeyExpr::Str(_) | KeyExpr::Format(_) | KeyExpr::Param(_) | KeyExpr::Unknown => {}
+        KeyExpr::Str(_)
+        | KeyExpr::Format(_)
+        | KeyExpr::Param(_)
+        | KeyExpr::TypeParam(_)
+        | KeyExpr::Unknown => {}
     }
 }
