@@ -35,6 +35,9 @@ impl Status {
 #[command(
     name = "choreo",
     version,
+    // Wrapped at the terminal's width, at most 100 columns, between words: help text keeps
+    // no space inside a backtick span, so a span is never cut in two.
+    max_term_width = 100,
     about = "Finds orphaned events, unused subscriptions and feedback loops in event-driven Rust code"
 )]
 struct Cli {
@@ -99,7 +102,7 @@ struct ValidateArgs {
     /// The config file; default: `PATH/choreo.toml` if present.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// A report written by `choreo analyze`: fail when it no longer matches the sources.
+    /// A report that `analyze` wrote: fail when it no longer matches the sources.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Where the simulation's audit trail goes.
@@ -607,9 +610,9 @@ fn init(dir: &Path, force: bool) -> miette::Result<Status> {
             path.display()
         ));
     }
-    let presets = crate::init::detect_presets(dir);
-    write_file(&path, &crate::init::starter(&presets), "config")?;
-    let names: Vec<&str> = presets.iter().map(|p| p.name()).collect();
+    let detected = crate::init::detect(dir);
+    write_file(&path, &crate::init::starter(&detected), "config")?;
+    let names: Vec<&str> = detected.iter().map(|d| d.preset.name()).collect();
     emit(
         &mut std::io::stdout().lock(),
         &format!("wrote {} (presets: {})\n", path.display(), names.join(", ")),
@@ -644,4 +647,50 @@ fn explain(name: Option<&str>) -> miette::Result<Status> {
         }
     }
     Ok(Status::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command's help, short and long, as clap renders it at `width` columns.
+    fn helps(command: &clap::Command, width: usize, out: &mut Vec<(String, String)>) {
+        let mut command = command.clone().term_width(width);
+        out.push((
+            command.get_name().to_owned(),
+            command.render_help().to_string(),
+        ));
+        out.push((
+            command.get_name().to_owned(),
+            command.render_long_help().to_string(),
+        ));
+        for sub in command.get_subcommands() {
+            helps(sub, width, out);
+        }
+    }
+
+    #[test]
+    fn help_never_wraps_inside_a_backtick_span() {
+        let command = Cli::command();
+        for width in [40, 52, 64, 80, 100, 160] {
+            let mut all = Vec::new();
+            helps(&command, width, &mut all);
+            for (name, help) in &all {
+                for line in help.lines() {
+                    assert_eq!(
+                        line.matches('`').count() % 2,
+                        0,
+                        "`{name}` help at {width} columns cuts a `..` span: {line:?}"
+                    );
+                    // Lines wrap at the width unless one word is longer.
+                    if line.chars().count() > width {
+                        assert!(
+                            !line.trim().contains(' '),
+                            "`{name}` help at {width} columns is not wrapped: {line:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -529,6 +529,7 @@ fn user_rule(
         matcher,
         receiver,
         needs_bus_word: false,
+        generic: false,
         forms,
         event,
         handler,

@@ -1,12 +1,12 @@
 //! `choreo init`: a commented starter `choreo.toml`, with the presets of the event crates
 //! the tree's `Cargo.toml` files depend on.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use crate::rules::Preset;
 
-/// Crates whose presence in a manifest turns a preset on.
+/// Crates whose presence in a manifest turns a preset on (DESIGN.md "Commands", `init`).
 const PRESET_CRATES: &[(&str, Preset)] = &[
     ("tauri", Preset::Tauri),
     ("bevy", Preset::Bevy),
@@ -15,34 +15,181 @@ const PRESET_CRATES: &[(&str, Preset)] = &[
     ("async-nats", Preset::Nats),
     ("nats", Preset::Nats),
     ("rumqttc", Preset::Mqtt),
+    ("rumqttd", Preset::Mqtt),
     ("paho-mqtt", Preset::Mqtt),
+    ("mosquitto-rs", Preset::Mqtt),
     ("redis", Preset::Redis),
+    ("fred", Preset::Redis),
 ];
 
-/// The presets for the crates the manifests under `root` depend on; `generic` always.
+/// A preset `init` turns on, and why: `manifest: crate` for each dependency that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detected {
+    pub preset: Preset,
+    pub reasons: Vec<String>,
+}
+
+/// The presets for the crates the manifests of the tree depend on, sorted; `generic` only
+/// when no manifest names an event crate.
 pub fn detect_presets(root: &Path) -> Vec<Preset> {
-    let mut presets = BTreeSet::from([Preset::Generic]);
-    let manifests = ignore::WalkBuilder::new(root)
+    detect(root).into_iter().map(|d| d.preset).collect()
+}
+
+/// [`detect_presets`] with the reasons. Every `Cargo.toml` under `root` is read (as
+/// discovery walks: `.gitignore` honoured, hidden and `target/` directories skipped), and so
+/// is every member a `[workspace] members` list names, by path or glob, also where the walk
+/// does not go (an ignored or outside directory).
+pub fn detect(root: &Path) -> Vec<Detected> {
+    let mut found: BTreeMap<Preset, BTreeSet<String>> = BTreeMap::new();
+    for (shown, table) in manifests(root) {
+        for name in dependency_names(&table) {
+            if let Some((krate, preset)) = PRESET_CRATES.iter().find(|(krate, _)| *krate == name) {
+                found
+                    .entry(*preset)
+                    .or_default()
+                    .insert(format!("{shown}: {krate}"));
+            }
+        }
+    }
+    if found.is_empty() {
+        return vec![Detected {
+            preset: Preset::Generic,
+            reasons: Vec::new(),
+        }];
+    }
+    found
+        .into_iter()
+        .map(|(preset, reasons)| Detected {
+            preset,
+            reasons: reasons.into_iter().collect(),
+        })
+        .collect()
+}
+
+/// Every manifest of the tree and of its workspaces' members, parsed, each with its path as
+/// shown (relative to `root`, `/`-separated), sorted and without repeats.
+fn manifests(root: &Path) -> Vec<(String, toml::Table)> {
+    let mut queue: Vec<PathBuf> = ignore::WalkBuilder::new(root)
         .hidden(true)
         .require_git(false)
-        .filter_entry(|entry| entry.file_name() != "target")
+        .filter_entry(|entry| entry.depth() == 0 || entry.file_name() != "target")
         .build()
         .filter_map(Result::ok)
-        .filter(|entry| entry.file_name() == "Cargo.toml");
-    for manifest in manifests {
-        let Ok(text) = std::fs::read_to_string(manifest.path()) else {
+        .filter(|entry| entry.file_name() == "Cargo.toml")
+        .map(ignore::DirEntry::into_path)
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    while let Some(manifest) = queue.pop() {
+        let key = std::fs::canonicalize(&manifest).unwrap_or_else(|_| manifest.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
             continue;
         };
         let Ok(table) = text.parse::<toml::Table>() else {
             continue;
         };
-        for name in dependency_names(&table) {
-            if let Some((_, preset)) = PRESET_CRATES.iter().find(|(krate, _)| *krate == name) {
-                presets.insert(*preset);
-            }
-        }
+        let dir = manifest.parent().unwrap_or(root);
+        queue.extend(
+            workspace_members(dir, &table)
+                .into_iter()
+                .map(|member| member.join("Cargo.toml"))
+                .filter(|member| member.is_file()),
+        );
+        out.push((shown(root, &manifest), table));
     }
-    presets.into_iter().collect()
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// A path as `init` names it: relative to `root` when inside it, `/`-separated.
+fn shown(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The member directories a `[workspace]` table lists (`members`, globs expanded one path
+/// component at a time as Cargo does), less those under its `exclude`.
+fn workspace_members(dir: &Path, table: &toml::Table) -> Vec<PathBuf> {
+    let Some(workspace) = table.get("workspace") else {
+        return Vec::new();
+    };
+    let strings = |key: &str| -> Vec<String> {
+        workspace
+            .get(key)
+            .and_then(toml::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let excluded: Vec<PathBuf> = strings("exclude").iter().map(|e| dir.join(e)).collect();
+    let mut members = Vec::new();
+    for pattern in strings("members") {
+        let mut dirs = vec![dir.to_path_buf()];
+        for part in Path::new(&pattern).components() {
+            let part = part.as_os_str().to_string_lossy();
+            dirs = if part == "**" {
+                dirs.iter().flat_map(|d| descendants(d)).collect()
+            } else if part.contains(['*', '?', '[']) {
+                let Ok(glob) = globset::Glob::new(&part) else {
+                    dirs.clear();
+                    break;
+                };
+                let matcher = glob.compile_matcher();
+                dirs.iter()
+                    .flat_map(|d| subdirectories(d))
+                    .filter(|d| d.file_name().is_some_and(|name| matcher.is_match(name)))
+                    .collect()
+            } else {
+                dirs.iter().map(|d| d.join(&*part)).collect()
+            };
+        }
+        members.extend(
+            dirs.into_iter()
+                .filter(|member| !excluded.iter().any(|e| member.starts_with(e))),
+        );
+    }
+    members
+}
+
+/// The directories right under `dir`, without hidden ones and `target`.
+fn subdirectories(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && name != "target"
+        })
+        .map(|entry| entry.path())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// `dir` and every directory below it (for a `**` component).
+fn descendants(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    let mut next = 0;
+    while next < out.len() {
+        let children = subdirectories(&out[next]);
+        out.extend(children);
+        next += 1;
+    }
+    out
 }
 
 fn dependency_names(table: &toml::Table) -> Vec<String> {
@@ -74,19 +221,39 @@ fn dependency_names(table: &toml::Table) -> Vec<String> {
     names
 }
 
-/// The starter config for these presets.
-pub fn starter(presets: &[Preset]) -> String {
-    let list = presets
+/// The starter config for these presets, each with a comment saying why it is on.
+pub fn starter(detected: &[Detected]) -> String {
+    let list = detected
         .iter()
-        .map(|p| format!("\"{}\"", p.name()))
+        .map(|d| format!("\"{}\"", d.preset.name()))
         .collect::<Vec<_>>()
         .join(", ");
+    let mut why = String::new();
+    for d in detected {
+        if d.reasons.is_empty() {
+            why.push_str(&format!(
+                "#   {}: no Cargo.toml here depends on an event crate this tool knows\n",
+                d.preset.name()
+            ));
+            continue;
+        }
+        let shown: Vec<&str> = d.reasons.iter().take(3).map(String::as_str).collect();
+        let more = match d.reasons.len().saturating_sub(3) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        why.push_str(&format!(
+            "#   {}: {}{more}\n",
+            d.preset.name(),
+            shown.join(", ")
+        ));
+    }
     format!(
         r#"# choreo configuration. Every key is optional; `choreo explain` lists the lints.
 
 [analysis]
-# Which call names are publish/subscribe sites. Detected from Cargo.toml.
-presets = [{list}]
+# Which call names are publish/subscribe sites, detected from Cargo.toml:
+{why}presets = [{list}]
 # How publish and subscribe keys match: exact | nats | mqtt | glob.
 # topic_syntax = "exact"
 # Globs relative to this directory; .gitignore, target/ and hidden directories are always skipped.
@@ -133,9 +300,31 @@ mod tests {
 
     #[test]
     fn the_starter_is_a_valid_config() {
-        let text = starter(&[Preset::Generic, Preset::Nats]);
+        let detected = [
+            Detected {
+                preset: Preset::Nats,
+                reasons: vec!["Cargo.toml: async-nats".to_owned()],
+            },
+            Detected {
+                preset: Preset::Mqtt,
+                reasons: (0..5)
+                    .map(|i| format!("m{i}/Cargo.toml: rumqttc"))
+                    .collect(),
+            },
+        ];
+        let text = starter(&detected);
         let config = Config::parse("choreo.toml", &text).unwrap();
-        assert_eq!(config.presets, vec![Preset::Generic, Preset::Nats]);
+        assert_eq!(config.presets, vec![Preset::Nats, Preset::Mqtt]);
+        assert!(
+            text.contains("#   nats: Cargo.toml: async-nats\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(", m2/Cargo.toml: rumqttc and 2 more\n"),
+            "{text}"
+        );
+        let generic = starter(&detect(Path::new("/nonexistent")));
+        assert!(generic.contains("presets = [\"generic\"]"), "{generic}");
     }
 
     #[test]
@@ -154,7 +343,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             detect_presets(dir.path()),
-            vec![Preset::Generic, Preset::Bevy, Preset::Nats, Preset::Mqtt]
+            vec![Preset::Bevy, Preset::Nats, Preset::Mqtt]
         );
     }
 }

@@ -82,6 +82,10 @@ pub struct Rule {
     pub receiver: Option<Regex>,
     /// The generic preset's everyday names count only when the receiver has a bus word.
     pub needs_bus_word: bool,
+    /// A rule of the generic preset: its names are shared with unrelated APIs
+    /// (`registry.publish(&krate, tarball)`), so a site only it finds, on a receiver
+    /// without a bus word, is a site only if its key resolves (see [`RuleSet::name_only`]).
+    pub generic: bool,
     pub forms: Forms,
     pub event: EventArg,
     /// The handler's argument; `None` means the last argument.
@@ -107,6 +111,7 @@ impl Rule {
             matcher: Matcher::Name(name.to_owned()),
             receiver: None,
             needs_bus_word: false,
+            generic: false,
             forms: Forms::PRESET,
             event: EventArg::Arg(0),
             handler: None,
@@ -118,6 +123,11 @@ impl Rule {
             needs_bus_word: true,
             ..Rule::simple(kind, name)
         }
+    }
+
+    fn generic(mut self) -> Rule {
+        self.generic = true;
+        self
     }
 
     fn with_event(mut self, event: EventArg) -> Rule {
@@ -260,7 +270,7 @@ impl Preset {
                         .iter()
                         .map(|name| Rule::everyday(Subscribe, name)),
                 );
-                rules
+                rules.into_iter().map(Rule::generic).collect()
             }
             Preset::Tauri => {
                 let mut rules = vec![Rule::simple(Publish, "emit_to").with_event(EventArg::Arg(1))];
@@ -319,6 +329,20 @@ impl RuleSet {
     /// The first rule that makes this call a site.
     pub fn find(&self, call: &CallShape<'_>) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.matches(call))
+    }
+
+    /// Whether a call that [`RuleSet::find`] made a site is one only by a name the generic
+    /// preset shares with other APIs: no rule but the generic preset's matches it and its
+    /// receiver has no bus word. Such a call is a site only when its key resolves; with an
+    /// unresolvable key (`entity.publish(&state, client)`, `self.add_listener(addr)`) it is
+    /// no site and no finding (DESIGN.md "Presets").
+    pub fn name_only(&self, call: &CallShape<'_>) -> bool {
+        !call.receiver.is_some_and(has_bus_word)
+            && self
+                .rules
+                .iter()
+                .filter(|rule| rule.matches(call))
+                .all(|rule| rule.generic)
     }
 
     /// Every name a site's call can have, for cheap prefilters.
@@ -403,6 +427,25 @@ mod tests {
         assert!(tauri
             .find(&shape(Form::Method, "listen", Some("app")))
             .is_some());
+    }
+
+    #[test]
+    fn generic_names_alone_on_a_receiver_without_a_bus_word() {
+        let generic = RuleSet::new(&[Preset::Generic], &[]);
+        let registry = shape(Form::Method, "publish", Some("registry"));
+        assert!(generic.find(&registry).is_some());
+        assert!(generic.name_only(&registry));
+        assert!(!generic.name_only(&shape(Form::Method, "publish", Some("self.event_bus"))));
+        assert!(generic.name_only(&shape(Form::Method, "add_listener", Some("self"))));
+        // Another preset that knows the name makes the call a site of its own.
+        let both = RuleSet::new(&[Preset::Generic, Preset::Nats], &[]);
+        assert!(!both.name_only(&shape(Form::Method, "publish", Some("client"))));
+        let user = Rule {
+            receiver: Some(Regex::new("registry").unwrap()),
+            ..Rule::simple(SiteKind::Publish, "publish")
+        };
+        let with_user = RuleSet::new(&[Preset::Generic], &[user]);
+        assert!(!with_user.name_only(&registry));
     }
 
     #[test]

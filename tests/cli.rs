@@ -1404,3 +1404,26 @@ fn discovery_case_fixture_target_and_gitignore() {
     assert!(!keys.contains(&"target.orphan".to_owned()), "{keys:?}");
     assert_eq!(summary(&report, "files_scanned"), 1);
 }
+
+#[test]
+fn many_places_are_a_few_notes_and_literals_keep_their_spaces() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cli/many_subscribers");
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("choreo")
+        .unwrap()
+        .arg("analyze")
+        .env("NO_COLOR", "1")
+        .arg(&dir)
+        .arg("-o")
+        .arg(out.path().join("report.json"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(text.matches("note: and here:").count(), 5, "{text}");
+    assert!(
+        text.contains("note: and 5 more (the JSON report lists every place)"),
+        "{text}"
+    );
+    assert!(text.contains("\"number has no state_topic\""), "{text}");
+}

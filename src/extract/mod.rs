@@ -124,6 +124,9 @@ pub struct RawSite {
     pub handler_ref: Option<HandlerRef>,
     /// For publish sites: the payload's fields, when they can be known.
     pub payload: Option<crate::model::Payload>,
+    /// Only a generic preset name shared with other APIs made the call a site
+    /// (`RuleSet::name_only`): without a key that resolves, it is no site at all.
+    pub name_only: bool,
 }
 
 /// A function or method definition.

@@ -175,7 +175,13 @@ impl Visitor<'_> {
             return;
         };
         let rule = rule.clone();
+        let before = self.facts.sites.len();
         self.record_site(&rule, args, turbofish, span);
+        if self.facts.sites.len() > before && self.rules.name_only(shape) {
+            if let Some(site) = self.facts.sites.last_mut() {
+                site.name_only = true;
+            }
+        }
     }
 
     fn record_site(&mut self, rule: &Rule, args: &[&Expr], turbofish: &[&Type], span: Span) {
@@ -202,8 +208,8 @@ impl Visitor<'_> {
                         _ => None,
                     });
                     match ty.copied().or(param) {
-                        Some(ty) => (key_of_type(ty, &scope), text(ty), None),
-                        None => (KeyExpr::Unknown, text(closure), None),
+                        Some(ty) => (key_of_type(ty, &scope), key_text(ty), None),
+                        None => (KeyExpr::Unknown, key_text(closure), None),
                     }
                 }
                 (Some(arg), ty) => {
@@ -211,16 +217,16 @@ impl Visitor<'_> {
                     let stands_in = matches!(key, KeyExpr::Type { .. })
                         || (handler_index == Some(n) && is_fn_path(arg));
                     match ty {
-                        Some(ty) if stands_in => (key_of_type(ty, &scope), text(*ty), None),
-                        _ => (key, text(*arg), Some(n)),
+                        Some(ty) if stands_in => (key_of_type(ty, &scope), key_text(*ty), None),
+                        _ => (key, key_text(*arg), Some(n)),
                     }
                 }
-                (None, Some(ty)) => (key_of_type(ty, &scope), text(*ty), None),
+                (None, Some(ty)) => (key_of_type(ty, &scope), key_text(*ty), None),
                 // No key argument: `tx.subscribe()` is not a site.
                 (None, None) => return,
             },
             EventArg::Turbofish(n) => match turbofish.get(n) {
-                Some(ty) => (key_of_type(ty, &scope), text(ty), None),
+                Some(ty) => (key_of_type(ty, &scope), key_text(ty), None),
                 None => return,
             },
             EventArg::TypeOfArg0 => match args.first() {
@@ -230,7 +236,7 @@ impl Visitor<'_> {
                         KeyExpr::Wrapper { ty, .. } | KeyExpr::Constructor { ty, .. } => *ty,
                         _ => KeyExpr::Unknown,
                     };
-                    (key, text(*arg), Some(0))
+                    (key, key_text(*arg), Some(0))
                 }
                 None => return,
             },
@@ -305,6 +311,7 @@ impl Visitor<'_> {
             handler,
             handler_ref,
             payload,
+            name_only: false,
         });
     }
 
@@ -690,6 +697,7 @@ impl Visitor<'_> {
             handler,
             handler_ref,
             payload: None,
+            name_only: false,
         };
         self.facts.field_uses.push(FieldUse {
             types,
@@ -1581,6 +1589,53 @@ fn text<T: ToTokens + ?Sized>(node: &T) -> String {
     out
 }
 
+/// A key expression's source text as messages show it: the tokens without the spaces the
+/// token printer puts between all of them, but every literal as written (`"number has no
+/// state_topic"` keeps its spaces), a space between two words (`x as u8`) and after a comma.
+fn key_text<T: ToTokens + ?Sized>(node: &T) -> String {
+    let mut out = String::new();
+    write_tokens(node.to_token_stream(), &mut out);
+    out
+}
+
+fn write_tokens(tokens: proc_macro2::TokenStream, out: &mut String) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut word_before = false;
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(_) | TokenTree::Literal(_) => {
+                if word_before {
+                    out.push(' ');
+                }
+                out.push_str(&tree.to_string());
+                word_before = true;
+            }
+            TokenTree::Punct(punct) => {
+                out.push(punct.as_char());
+                if punct.as_char() == ',' {
+                    out.push(' ');
+                }
+                word_before = false;
+            }
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                write_tokens(group.stream(), out);
+                if out.ends_with(", ") {
+                    out.pop();
+                }
+                out.push_str(close);
+                word_before = false;
+            }
+        }
+    }
+}
+
 fn collect_idents(pat: &syn::Pat, out: &mut BTreeSet<String>) {
     match pat {
         syn::Pat::Ident(ident) => {
@@ -1709,5 +1764,20 @@ mod tests {
         assert_eq!(abs(&["self", "X"]), ["app", "graph", "X"]);
         assert_eq!(abs(&["super", "events", "X"]), ["app", "events", "X"]);
         assert_eq!(abs(&["events", "X"]), ["events", "X"]);
+    }
+
+    #[test]
+    fn key_text_keeps_the_spaces_inside_literals() {
+        let shown = |code: &str| key_text(&syn::parse_str::<Expr>(code).unwrap());
+        assert_eq!(
+            shown(r#"format!("{}/{}", self.prefix, "number has no state_topic")"#),
+            r#"format!("{}/{}", self.prefix, "number has no state_topic")"#
+        );
+        assert_eq!(
+            shown("std :: env :: var ( \"APP TOPIC\" )"),
+            r#"std::env::var("APP TOPIC")"#
+        );
+        assert_eq!(shown("(id as u8, &mut x, 'c')"), "(id as u8, &mut x, 'c')");
+        assert_eq!(shown("r#\"a  b\"#"), "r#\"a  b\"#");
     }
 }

@@ -28,6 +28,9 @@ impl Default for Style {
     }
 }
 
+/// At most this many far-away related places are listed as notes under a diagnostic.
+const MAX_NOTES: usize = 5;
+
 /// Related places within this many lines of the primary one are drawn in its snippet.
 const NEAR_LINES: u32 = 6;
 
@@ -179,9 +182,18 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
     } else {
         Vec::new()
     };
-    for line in elsewhere {
+    // An event with dozens of sites would bury the diagnostic under its notes: a few are
+    // shown, the report lists them all.
+    let more = elsewhere.len().saturating_sub(MAX_NOTES);
+    for line in elsewhere.iter().take(MAX_NOTES) {
         help.push_str("\nnote: ");
-        help.push_str(&line);
+        help.push_str(line);
+    }
+    if more > 0 {
+        let _ = write!(
+            help,
+            "\nnote: and {more} more (the JSON report lists every place)"
+        );
     }
     let diagnostic = MietteDiagnostic::new(finding.message.clone())
         .with_code(finding.lint)

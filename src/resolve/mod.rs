@@ -178,6 +178,11 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                 key => vec![(index, None, key)],
             };
             if resolved.is_empty() {
+                // A generic name on an unrelated receiver (`registry.publish(&krate, ..)`)
+                // with a key that says nothing is another API's method: no site, no finding.
+                if raw.name_only {
+                    continue;
+                }
                 unresolved.push(UnresolvedSite {
                     location: raw.location.clone(),
                     kind: raw.kind,
