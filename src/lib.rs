@@ -122,7 +122,7 @@ pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &L
         .zip(sources)
         .map(|(file, (_, text))| extract::extract_text(file, text, &rules))
         .collect();
-    finish(facts, &discovery, config, levels, None)
+    finish(facts, &discovery, config, levels, None, config.name.clone())
 }
 
 fn finish(
@@ -131,8 +131,10 @@ fn finish(
     config: &Config,
     levels: &Levels,
     baseline: Option<&baseline::Baseline>,
+    project: Option<String>,
 ) -> Analysis {
-    let model = resolve::resolve(&facts, discovery, config);
+    let mut model = resolve::resolve(&facts, discovery, config);
+    model.project = project;
     // Freeing the facts of thousands of files takes a while (2% of the CPU on a large
     // tree): done on another thread, beside the rest.
     let ((), (graph, findings, report)) = rayon::join(
@@ -301,6 +303,32 @@ pub fn analyze_with(
     // Resolution spreads its per-file work over the same threads.
     Ok(pool.install(|| {
         let facts = parse_lazily(&discovery, &rules, options.eager, coupling, &progress);
-        finish(facts, &discovery, config, levels, options.baseline)
+        finish(
+            facts,
+            &discovery,
+            config,
+            levels,
+            options.baseline,
+            project_of(root, config),
+        )
     }))
+}
+
+/// The report's `project`: `[analysis] name`, else the `[package] name` of
+/// `root/Cargo.toml`, else `None` (never the directory's name: the report does not depend
+/// on where the tree sits). A manifest that cannot be read or parsed names nothing.
+fn project_of(root: &Path, config: &Config) -> Option<String> {
+    if let Some(name) = &config.name {
+        return Some(name.clone());
+    }
+    if !root.is_dir() {
+        return None;
+    }
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let manifest: toml::Table = text.parse().ok()?;
+    manifest
+        .get("package")?
+        .get("name")?
+        .as_str()
+        .map(str::to_owned)
 }

@@ -168,6 +168,7 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             external_subscribers: config.external_subscribers.clone(),
             external_publishers: config.external_publishers.clone(),
         },
+        project: config.name.clone(),
     }
 }
 
