@@ -55,6 +55,8 @@ pub struct Config {
     pub components: Vec<ComponentContract>,
     /// The config file as findings name it (relative to the analyzed root when inside it).
     pub file: Option<String>,
+    /// `[analysis] name`: the report's `project`.
+    pub name: Option<String>,
 }
 
 /// What `[contracts."KEY"]` requires of an event's payload.
@@ -96,6 +98,7 @@ impl Default for Config {
             contracts: BTreeMap::new(),
             components: Vec::new(),
             file: None,
+            name: None,
         }
     }
 }
@@ -158,6 +161,7 @@ struct RawAnalysis {
     presets: Option<Vec<Spanned<String>>>,
     topic_syntax: Option<Spanned<String>>,
     fan_out_threshold: Option<usize>,
+    name: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -309,6 +313,18 @@ fn validate(source: &Source, raw: RawConfig) -> Result<Config, ConfigError> {
     config.exclude = exclude
         .build()
         .map_err(|error| source.error(0..0, format!("invalid exclude globs: {error}"), "", None))?;
+
+    if let Some(name) = &raw.analysis.name {
+        if name.get_ref().trim().is_empty() {
+            return Err(source.error(
+                name.span(),
+                "`[analysis] name` is empty".to_owned(),
+                "an empty name",
+                Some("name the project, e.g. `name = \"orders\"`, or leave the key out".to_owned()),
+            ));
+        }
+        config.name = Some(name.get_ref().clone());
+    }
 
     let mut explicit_syntax = None;
     if let Some(syntax) = &raw.analysis.topic_syntax {

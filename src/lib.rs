@@ -135,6 +135,7 @@ pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &L
         config,
         levels,
         None,
+        config.name.clone(),
         timings::Timings::default(),
     )
 }
@@ -145,10 +146,12 @@ fn finish(
     config: &Config,
     levels: &Levels,
     baseline: Option<&baseline::Baseline>,
+    project: Option<String>,
     mut timings: timings::Timings,
 ) -> Analysis {
     let start = std::time::Instant::now();
-    let model = resolve::resolve(&facts, discovery, config);
+    let mut model = resolve::resolve(&facts, discovery, config);
+    model.project = project;
     timings.phase("resolve", start, None);
     // Freeing the facts of thousands of files takes a while (2% of the CPU on a large
     // tree): done on another thread, beside the rest.
@@ -487,6 +490,33 @@ pub fn analyze_with(
     // Resolution spreads its per-file work over the same threads.
     Ok(pool.install(|| {
         let facts = parse_lazily(&discovery, &rules, lazy, &progress, &mut timings);
-        finish(facts, &discovery, config, levels, options.baseline, timings)
+        finish(
+            facts,
+            &discovery,
+            config,
+            levels,
+            options.baseline,
+            project_of(root, config),
+            timings,
+        )
     }))
+}
+
+/// The report's `project`: `[analysis] name`, else the `[package] name` of
+/// `root/Cargo.toml`, else `None` (never the directory's name: the report does not depend
+/// on where the tree sits). A manifest that cannot be read or parsed names nothing.
+fn project_of(root: &Path, config: &Config) -> Option<String> {
+    if let Some(name) = &config.name {
+        return Some(name.clone());
+    }
+    if !root.is_dir() {
+        return None;
+    }
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let manifest: toml::Table = text.parse().ok()?;
+    manifest
+        .get("package")?
+        .get("name")?
+        .as_str()
+        .map(str::to_owned)
 }

@@ -144,6 +144,9 @@ pub struct Model {
     pub files_scanned: usize,
     pub files_parsed: usize,
     pub settings: Settings,
+    /// What was analyzed, for merged views: `[analysis] name`, else the package name of
+    /// the root's `Cargo.toml`, else `None`. Never the directory's name.
+    pub project: Option<String>,
 }
 
 impl Model {

@@ -13,9 +13,10 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// The top-level keys of the report, in the order DESIGN.md's schema lists them.
-const REPORT_KEYS: [&str; 11] = [
+const REPORT_KEYS: [&str; 12] = [
     "schema_version",
     "tool",
+    "project",
     "summary",
     "events",
     "components",
@@ -251,7 +252,7 @@ fn choreography_fails_on_its_orphan_and_writes_the_report() {
     let text = sandbox.read("out/r.json");
     assert_eq!(top_level_keys(&text), REPORT_KEYS, "{text}");
     let report = parse_json(&text);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["tool"]["name"], "choreo");
     assert!(is_hash(report["analysis_hash"].as_str().unwrap()));
     let hash = report["analysis_hash"].as_str().unwrap();
@@ -454,7 +455,7 @@ fn report_has_the_schema_keys_in_order() {
     let text = sandbox.read("r.json");
     assert_eq!(top_level_keys(&text), REPORT_KEYS, "{text}");
     let report = parse_json(&text);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["tool"]["name"], "choreo");
     assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert!(is_hash(report["analysis_hash"].as_str().unwrap()));
@@ -496,7 +497,14 @@ fn report_has_the_schema_keys_in_order() {
     );
     assert_eq!(
         keys_of(&report["events"][0]["subscribers"][0]),
-        ["column", "component", "file", "handler", "line"]
+        [
+            "column",
+            "component",
+            "file",
+            "handler",
+            "line",
+            "publishes"
+        ]
     );
     assert_eq!(
         keys_of(&report["components"][0]),

@@ -26,7 +26,7 @@ pub fn check(sources: &[(String, String)], config: &Config) {
 
     let json = report.to_json();
     let value: serde_json::Value = serde_json::from_str(&json).expect("report is not JSON");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], 2);
     let summary = &value["summary"];
     let count = |name: &str| summary[name].as_u64().expect(name);
     assert_eq!(count("files_scanned"), sources.len() as u64);

@@ -553,6 +553,7 @@ pub(super) mod tests {
                             column,
                             component: name.to_string(),
                             handler: Some("on_event".to_owned()),
+                            publishes: Vec::new(),
                         }
                     })
                     .collect();

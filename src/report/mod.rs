@@ -1,16 +1,20 @@
 //! The report: `eventbus_analysis_report.json`, choreo's wire format.
 //!
-//! # Schema (`schema_version` 1)
+//! # Schema (`schema_version` 2)
 //!
 //! ```text
-//! schema_version   1; bumped on any change that could break a reader
+//! schema_version   2; bumped on any change that could break a reader
 //! tool             {name, version}
+//! project          `[analysis] name`, else the package name of PATH/Cargo.toml, else null
+//!                  (never the directory's name)
 //! summary          {event_types, publications, subscriptions, components,
 //!                   files_scanned, files_parsed, parse_errors}
 //! events[]         {key, health, publishers[], subscribers[], matches[]?}, sorted by key;
 //!                  health: healthy | orphaned | unused | looping | dynamic | external;
 //!                  publishers[]  {file, line, column, component, function, payload_keys[]}
-//!                  subscribers[] {file, line, column, component, handler};
+//!                  subscribers[] {file, line, column, component, handler, publishes[]};
+//!                  publishes[]: what the handler publishes, directly or through calls
+//!                  (the graph's edges), sorted: enough to merge and diff without sources
 //!                  matches[] only on wildcard subscriptions: the published keys they match
 //! components[]     {name, publishes[], subscribes[]}, sorted by name
 //! orphaned_events  keys, sorted
@@ -29,6 +33,8 @@
 //! Paths are relative to the analyzed root with `/`; every array is sorted; nothing depends
 //! on the machine, the clock, the directory the tree is in or the thread count. The
 //! canonical JSON sorts object keys and has no insignificant whitespace.
+//!
+//! Version 2 added `project` and `subscribers[].publishes`; nothing else changed.
 
 mod hash;
 mod read;
@@ -45,12 +51,14 @@ use crate::graph::{EventGraph, Health};
 use crate::lints::{Level, Leveled};
 use crate::model::Model;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
+    /// What was analyzed: `[analysis] name`, else the root's `Cargo.toml` package name.
+    pub project: Option<String>,
     pub summary: Summary,
     pub events: Vec<Event>,
     pub components: Vec<Component>,
@@ -126,6 +134,8 @@ pub struct Subscriber {
     pub column: u32,
     pub component: String,
     pub handler: Option<String>,
+    /// The keys the handler publishes, directly or through calls (the graph's edges), sorted.
+    pub publishes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,6 +249,7 @@ pub fn build_report(
                         column: site.location.column,
                         component: site.component.clone(),
                         handler: site.handler.clone(),
+                        publishes: published_by(model, i),
                     }
                 })
                 .collect(),
@@ -309,6 +320,7 @@ pub fn build_report(
             name: "choreo".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
+        project: model.project.clone(),
         summary: Summary {
             event_types: events.len(),
             publications: count(crate::model::SiteKind::Publish),
@@ -330,6 +342,20 @@ pub fn build_report(
     };
     report.analysis_hash = analysis_hash(&report);
     report
+}
+
+/// The keys the handler of subscribe site `subscribe` publishes: the graph's edges out of it.
+fn published_by(model: &Model, subscribe: usize) -> Vec<String> {
+    // `flows` is sorted by subscribe site, so the handler's flows are one run.
+    let start = model
+        .flows
+        .partition_point(|flow| flow.subscribe < subscribe);
+    let keys: std::collections::BTreeSet<&str> = model.flows[start..]
+        .iter()
+        .take_while(|flow| flow.subscribe == subscribe)
+        .map(|flow| model.sites[flow.publish].key.as_str())
+        .collect();
+    keys.into_iter().map(str::to_owned).collect()
 }
 
 /// The component of the site or coupling at a place, if one is there.

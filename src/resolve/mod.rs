@@ -119,6 +119,7 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
         parse_failures,
         suppressions,
         external_types,
+        project: config.name.clone(),
         settings: Settings {
             topic_syntax: config.topic_syntax,
             contracts: config.contracts.clone(),
