@@ -618,6 +618,16 @@ mod tests {
     }
 
     #[test]
+    fn analysis_name_is_read_and_an_empty_one_refused() {
+        let config = Config::parse("choreo.toml", "[analysis]\nname = \"orders\"\n").unwrap();
+        assert_eq!(config.name.as_deref(), Some("orders"));
+        let text = "[analysis]\nname = \" \"\n";
+        let (message, span) = error_of(text);
+        assert!(message.contains("`[analysis] name` is empty"), "{message}");
+        assert_eq!(&text[span], "\" \"");
+    }
+
+    #[test]
     fn unknown_key_points_at_it() {
         let text = "[analysis]\nexclud = []\n";
         let (message, span) = error_of(text);

@@ -448,6 +448,37 @@ fn clean_tree_exits_0() {
 }
 
 #[test]
+fn project_is_the_config_name_else_the_package_name_else_null() {
+    let sandbox = Sandbox::new();
+    let tree = sandbox.copy_fixture("cli/parse_error_orphan", "tree");
+    let (_, report) = sandbox.analyze(&tree, &[]);
+    assert_eq!(report["project"], Value::Null);
+
+    sandbox.write(
+        "tree/Cargo.toml",
+        "[package]\nname = \"orders\"\nversion = \"0.1.0\"\n",
+    );
+    let (_, report) = sandbox.analyze(&tree, &[]);
+    assert_eq!(report["project"], "orders");
+
+    sandbox.write(
+        "tree/choreo.toml",
+        "[analysis]\nname = \"orders-service\"\n",
+    );
+    let (_, report) = sandbox.analyze(&tree, &[]);
+    assert_eq!(report["project"], "orders-service");
+
+    // The directory's name never leaks in: a renamed tree gives the same report.
+    std::fs::rename(
+        sandbox.path().join("tree"),
+        sandbox.path().join("elsewhere"),
+    )
+    .unwrap();
+    let (_, moved) = sandbox.analyze("elsewhere", &[]);
+    assert_eq!(moved, report);
+}
+
+#[test]
 fn report_has_the_schema_keys_in_order() {
     let sandbox = Sandbox::new();
     let tree = sandbox.copy_fixture("cli/parse_error_orphan", "tree");
