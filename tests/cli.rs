@@ -1466,3 +1466,27 @@ fn many_places_are_a_few_notes_and_literals_keep_their_spaces() {
     );
     assert!(text.contains("\"number has no state_topic\""), "{text}");
 }
+
+#[test]
+fn external_events_are_never_a_fan_out() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/external_no_fan_out");
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report.json");
+    Command::cargo_bin("choreo")
+        .unwrap()
+        .arg("analyze")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let lints: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["lint"].as_str())
+        .collect();
+    assert!(!lints.contains(&"high_fan_out"), "{lints:?}");
+    assert_eq!(report["events"][0]["health"], "external");
+}

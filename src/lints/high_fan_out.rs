@@ -40,6 +40,9 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
     graph
         .infos
         .iter()
+        // Made or heard outside the tree (DESIGN.md precise rule 9): its subscribers are
+        // the tree's, the fan-out is not its to fix.
+        .filter(|info| info.health != crate::graph::Health::External)
         .filter(|info| info.listeners.len() > threshold)
         .filter_map(|info| {
             let (first, rest) = info.listeners.split_first()?;
