@@ -57,6 +57,9 @@ pub struct Config {
     pub file: Option<String>,
     /// `[analysis] name`: the report's `project`.
     pub name: Option<String>,
+    /// `[analysis] tests`: `false` leaves out `tests/`, `benches/`, `examples/` and
+    /// `#[cfg(test)]` items.
+    pub tests: bool,
 }
 
 /// What `[contracts."KEY"]` requires of an event's payload.
@@ -99,6 +102,7 @@ impl Default for Config {
             components: Vec::new(),
             file: None,
             name: None,
+            tests: true,
         }
     }
 }
@@ -162,6 +166,7 @@ struct RawAnalysis {
     topic_syntax: Option<Spanned<String>>,
     fan_out_threshold: Option<usize>,
     name: Option<Spanned<String>>,
+    tests: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -368,6 +373,9 @@ fn validate(source: &Source, raw: RawConfig) -> Result<Config, ConfigError> {
 
     if let Some(threshold) = raw.analysis.fan_out_threshold {
         config.fan_out_threshold = threshold;
+    }
+    if let Some(tests) = raw.analysis.tests {
+        config.tests = tests;
     }
 
     for (name, level) in &raw.lints {

@@ -20,6 +20,36 @@ pub struct SourceFile {
     pub module: Vec<String>,
     /// The resolution unit it belongs to (`units`): names resolve only inside one.
     pub unit: usize,
+    /// The package directory (relative to the root, `/`-separated; `""` for the root) when
+    /// the file is inside a package: then only what its module tree reaches is compiled.
+    pub package: Option<String>,
+    /// When the file is one of its package's crate roots (`src/lib.rs`, `tests/x.rs`, a
+    /// `[[bin]]` path, ..): the role of the crates it roots.
+    pub root: Option<Role>,
+    /// What the file is, as far as its path tells: outside packages this is final; inside
+    /// one, [`crate::modtree::roles`] decides from the module tree.
+    pub role: Role,
+}
+
+/// What a file is compiled into, if anything (DESIGN.md precise rules 8 and 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Role {
+    /// A library, binary or build script.
+    #[default]
+    Main,
+    /// An example (`examples/`).
+    Example,
+    /// Test code: `tests/`, `benches/`, or reached only through `#[cfg(test)] mod x;`.
+    Test,
+    /// Inside a package, but no `mod` of its module tree reaches it: never compiled.
+    Unreachable,
+}
+
+impl Role {
+    /// Whether `[analysis] tests = false` leaves the file out.
+    pub fn is_test_or_example(self) -> bool {
+        matches!(self, Role::Example | Role::Test)
+    }
 }
 
 /// A directory entry that could not be read during discovery.
@@ -189,8 +219,17 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Package directories (relative to the root) mapped to crate names.
-fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, String> {
+/// A package found in the tree.
+#[derive(Debug, Clone, Default)]
+struct Crate {
+    name: String,
+    /// Target paths the manifest names (`[lib] path`, `[[bin]] path`, `package.build`, ..),
+    /// relative to the package directory, with the role of each.
+    targets: Vec<(PathBuf, Role)>,
+}
+
+/// Package directories (relative to the root) mapped to their crates.
+fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, Crate> {
     let mut crates = BTreeMap::new();
     for manifest in manifests {
         let Ok(text) = std::fs::read_to_string(manifest) else {
@@ -211,26 +250,110 @@ fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, String> 
             .strip_prefix(root)
             .unwrap_or(Path::new(""))
             .to_path_buf();
-        crates.insert(rel, name.replace('-', "_"));
+        let mut targets = Vec::new();
+        let path_of = |table: &toml::Value| {
+            table
+                .get("path")
+                .and_then(|p| p.as_str())
+                .map(PathBuf::from)
+        };
+        if let Some(lib) = value.get("lib") {
+            targets.extend(path_of(lib).map(|p| (p, Role::Main)));
+        }
+        for (section, role) in [
+            ("bin", Role::Main),
+            ("example", Role::Example),
+            ("test", Role::Test),
+            ("bench", Role::Test),
+        ] {
+            for target in value
+                .get(section)
+                .and_then(|t| t.as_array())
+                .into_iter()
+                .flatten()
+            {
+                targets.extend(path_of(target).map(|p| (p, role)));
+            }
+        }
+        if let Some(build) = value
+            .get("package")
+            .and_then(|package| package.get("build"))
+            .and_then(|build| build.as_str())
+        {
+            targets.push((PathBuf::from(build), Role::Main));
+        }
+        crates.insert(
+            rel,
+            Crate {
+                name: name.replace('-', "_"),
+                targets,
+            },
+        );
     }
     crates
+}
+
+/// The role of the crates a file roots, given its path inside its package: `src/lib.rs`,
+/// `src/main.rs`, `src/bin/*.rs`, `src/bin/*/main.rs`, `build.rs`, `tests/*`,
+/// `examples/*`, `benches/*` (a file or a directory's `main.rs`), or a manifest target.
+fn root_role(inner: &Path, targets: &[(PathBuf, Role)]) -> Option<Role> {
+    if let Some((_, role)) = targets
+        .iter()
+        .find(|(path, _)| normal(path) == normal(inner))
+    {
+        return Some(*role);
+    }
+    let parts: Vec<&str> = inner.iter().filter_map(|part| part.to_str()).collect();
+    let dir_role = |dir: &str| match dir {
+        "tests" | "benches" => Some(Role::Test),
+        "examples" => Some(Role::Example),
+        _ => None,
+    };
+    match parts.as_slice() {
+        ["src", "lib.rs" | "main.rs"] | ["build.rs"] => Some(Role::Main),
+        ["src", "bin", file] if file.ends_with(".rs") => Some(Role::Main),
+        ["src", "bin", _, "main.rs"] => Some(Role::Main),
+        [dir, file] if file.ends_with(".rs") => dir_role(dir),
+        [dir, _, "main.rs"] => dir_role(dir),
+        _ => None,
+    }
+}
+
+/// A relative path without `.` components, for comparing manifest paths with found ones.
+fn normal(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+/// The role a path alone gives a file outside any package: under a `tests/` or `benches/`
+/// directory it is test code, under `examples/` an example.
+fn path_role(rel_path: &Path) -> Role {
+    let mut role = Role::Main;
+    for part in rel_path.parent().into_iter().flat_map(Path::iter) {
+        match part.to_str() {
+            Some("tests" | "benches") => return Role::Test,
+            Some("examples") => role = Role::Example,
+            _ => {}
+        }
+    }
+    role
 }
 
 fn source_file(
     path: PathBuf,
     rel: String,
     rel_path: &Path,
-    crates: &BTreeMap<PathBuf, String>,
+    crates: &BTreeMap<PathBuf, Crate>,
 ) -> SourceFile {
     // The nearest enclosing package names the crate; the path inside it names the module.
-    let (crate_dir, crate_name) = rel_path
+    let package = rel_path
         .ancestors()
         .skip(1)
-        .find_map(|dir| {
-            crates
-                .get(dir)
-                .map(|name| (dir.to_path_buf(), name.clone()))
-        })
+        .find_map(|dir| crates.get(dir).map(|krate| (dir.to_path_buf(), krate)));
+    let (crate_dir, crate_name) = package
+        .as_ref()
+        .map(|(dir, krate)| (dir.clone(), krate.name.clone()))
         .unwrap_or_else(|| {
             // Without a manifest, a `src/` directory's parent is a crate named after it.
             let root = src_root(rel_path);
@@ -241,12 +364,28 @@ fn source_file(
             (root, name)
         });
     let inner = rel_path.strip_prefix(&crate_dir).unwrap_or(rel_path);
+    let (package, root, role) = match package {
+        Some((dir, krate)) => {
+            let root = root_role(inner, &krate.targets);
+            let role = root.unwrap_or_else(|| path_role(inner));
+            let dir = dir
+                .iter()
+                .map(|part| part.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            (Some(dir), root, role)
+        }
+        None => (None, None, path_role(rel_path)),
+    };
     SourceFile {
         path,
         rel,
         crate_name,
         module: module_path(inner),
         unit: 0,
+        package,
+        root,
+        role,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod graph;
 pub mod init;
 pub mod lints;
 pub mod model;
+pub mod modtree;
 pub mod prefilter;
 pub mod render;
 pub mod report;
@@ -115,7 +116,8 @@ pub fn analyze(
 /// relative to a root; `a/src/..` is a crate `a`), without touching the file system: the entry point
 /// for fuzzing and for embedding choreo in other tools.
 pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &Levels) -> Analysis {
-    let rules = RuleSet::new(&config.presets, &config.rules);
+    let mut rules = RuleSet::new(&config.presets, &config.rules);
+    rules.skip_tests = !config.tests;
     let discovery = discover::Discovery {
         files: sources
             .iter()
@@ -198,23 +200,47 @@ fn parse_lazily(
     use std::collections::{BTreeSet, HashMap};
     let sites = prefilter::SiteFilter::new(rules);
     // Round one in two passes, so that `--timings` can tell the prefilter from the parse.
+    // The first reads every file: the site prefilter, and the `mod` declarations of files
+    // in packages, which tell the files their crates compile (`modtree`).
     let start = std::time::Instant::now();
-    let selected: Vec<(usize, Option<String>)> = discovery
+    let read: Vec<(Option<modtree::Scan>, Option<Option<String>>)> = discovery
         .files
         .par_iter()
-        .enumerate()
-        .filter_map(|(index, file)| {
-            let chosen = match std::fs::read(&file.path) {
-                // Unreadable and non-UTF-8 files become parse errors whatever they hold.
-                Err(_) => Some((index, None)),
-                Ok(bytes) => match String::from_utf8(bytes) {
+        .map(|file| match std::fs::read(&file.path) {
+            // Unreadable and non-UTF-8 files become parse errors whatever they hold.
+            Err(_) => (None, Some(None)),
+            Ok(bytes) => {
+                let scan = file.package.as_ref().map(|_| modtree::scan(&bytes));
+                match String::from_utf8(bytes) {
                     Ok(text) if lazy.eager || sites.may_hold_site(text.as_bytes()) => {
-                        Some((index, Some(text)))
+                        (scan, Some(Some(text)))
                     }
-                    Ok(_) => None,
-                    Err(_) => Some((index, None)),
-                },
-            };
+                    Ok(_) => (scan, None),
+                    Err(_) => (scan, Some(None)),
+                }
+            }
+        })
+        .collect();
+    let (scans, chosen): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+    let roles = modtree::roles(discovery, &scans);
+    drop(scans);
+    timings.unreachable = discovery
+        .files
+        .iter()
+        .zip(&roles)
+        .filter(|(_, role)| **role == discover::Role::Unreachable)
+        .map(|(file, _)| file.rel.clone())
+        .collect();
+    // Whether a file is compiled into what is analyzed at all.
+    let admitted = |index: usize| match roles[index] {
+        discover::Role::Unreachable => false,
+        role => lazy.tests || !role.is_test_or_example(),
+    };
+    let selected: Vec<(usize, Option<String>)> = chosen
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, chosen)| {
+            let chosen = chosen.filter(|_| admitted(index)).map(|text| (index, text));
             if chosen.is_none() {
                 progress(Progress::File);
             }
@@ -227,10 +253,11 @@ fn parse_lazily(
         .into_par_iter()
         .map(|(index, text)| {
             let file = &discovery.files[index];
-            let facts = match text {
+            let mut facts = match text {
                 Some(text) => extract::extract_text(file, &text, rules),
                 None => extract::extract(file, rules),
             };
+            facts.test = roles[index] == discover::Role::Test;
             progress(Progress::File);
             (index, facts)
         })
@@ -258,8 +285,8 @@ fn parse_lazily(
         unit.push(facts);
     }
     let mut unparsed = vec![0usize; units];
-    for (file, slot) in discovery.files.iter().zip(&slot) {
-        if slot.is_none() {
+    for (index, (file, slot)) in discovery.files.iter().zip(&slot).enumerate() {
+        if slot.is_none() && admitted(index) {
             unparsed[file.unit] += 1;
         }
     }
@@ -349,7 +376,11 @@ fn parse_lazily(
                 .is_some_and(|paths| paths.iter().any(|path| path.starts_with(&file.module)))
         };
         let candidates: Vec<usize> = (0..discovery.files.len())
-            .filter(|&index| slot[index].is_none() && wanted[discovery.files[index].unit].is_some())
+            .filter(|&index| {
+                slot[index].is_none()
+                    && admitted(index)
+                    && wanted[discovery.files[index].unit].is_some()
+            })
             .collect();
         let found: Vec<(usize, extract::FileFacts, Vec<String>)> = candidates
             .par_iter()
@@ -378,7 +409,9 @@ fn parse_lazily(
                         ));
                     }
                 }
-                Some((index, extract::extract_text(file, &text, rules), pulls))
+                let mut facts = extract::extract_text(file, &text, rules);
+                facts.test = roles[index] == discover::Role::Test;
+                Some((index, facts, pulls))
             })
             .collect();
         let mut found_in = vec![false; units];
@@ -416,12 +449,14 @@ fn parse_lazily(
         .files
         .iter()
         .zip(slot)
-        .map(|(file, slot)| {
+        .zip(roles)
+        .map(|((file, slot), role)| {
             slot.and_then(|i| parsed[file.unit][i].take())
                 .unwrap_or_else(|| extract::FileFacts {
                     file: file.rel.clone(),
                     crate_name: file.crate_name.clone(),
                     skipped: true,
+                    unreachable: role == discover::Role::Unreachable,
                     ..extract::FileFacts::default()
                 })
         })
@@ -436,6 +471,8 @@ struct Lazy {
     coupling: bool,
     /// Whether to count which wanted names pulled in each file.
     attribute: bool,
+    /// `[analysis] tests`: whether tests, benches and examples are analyzed.
+    tests: bool,
 }
 
 /// [`analyze`] with every option.
@@ -465,7 +502,8 @@ pub fn analyze_with(
         ..timings::Timings::default()
     };
     timings.phase("discover", start, Some(discovery.files.len()));
-    let rules = RuleSet::new(&config.presets, &config.rules);
+    let mut rules = RuleSet::new(&config.presets, &config.rules);
+    rules.skip_tests = !config.tests;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
@@ -486,6 +524,7 @@ pub fn analyze_with(
         coupling: levels.get(lints::lookup("direct_coupling").expect("a registered lint"))
             != lints::Level::Allow,
         attribute: options.timings,
+        tests: config.tests,
     };
     // Resolution spreads its per-file work over the same threads.
     Ok(pool.install(|| {

@@ -43,6 +43,9 @@ pub struct Site {
     pub handler: Option<String>,
     /// For publish sites: the payload's fields, when they can be known.
     pub payload: Option<Payload>,
+    /// In test code (`tests/`, `benches/`, `#[cfg(test)]` items, `#[test]` functions):
+    /// `high_fan_out` does not count it (DESIGN.md precise rule 8).
+    pub test: bool,
 }
 
 /// The JSON type of a payload field's value, as far as a literal shows it.
@@ -143,6 +146,8 @@ pub struct Model {
     pub external_types: BTreeSet<String>,
     pub files_scanned: usize,
     pub files_parsed: usize,
+    /// Files of a crate that no `mod` reaches: never compiled, so never analyzed.
+    pub files_unreachable: usize,
     pub settings: Settings,
     /// What was analyzed, for merged views: `[analysis] name`, else the package name of
     /// the root's `Cargo.toml`, else `None`. Never the directory's name.

@@ -314,6 +314,9 @@ impl Preset {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub bevy: bool,
+    /// `[analysis] tests = false`: `#[cfg(test)]` items and `#[test]` functions are not
+    /// visited at all.
+    pub skip_tests: bool,
 }
 
 impl RuleSet {
@@ -323,6 +326,7 @@ impl RuleSet {
         RuleSet {
             rules,
             bevy: presets.contains(&Preset::Bevy),
+            skip_tests: false,
         }
     }
 

@@ -37,6 +37,8 @@ pub struct Timings {
     /// Wanted pattern (`fn run`, `Detector + fn check`, `mod app::events`) → files it
     /// pulled into a later round. A file matched by several patterns counts for each.
     pub pulls: BTreeMap<String, usize>,
+    /// Files of a crate that no `mod` reaches, sorted (left out of the analysis).
+    pub unreachable: Vec<String>,
     pub files: usize,
     pub units: usize,
 }
@@ -103,6 +105,20 @@ impl Timings {
                 round.wanted,
                 round.units
             );
+        }
+        if let Some((first, rest)) = self.unreachable.split_first() {
+            let _ = write!(
+                out,
+                "  files that no `mod` reaches ({}, left out): {first}",
+                self.unreachable.len()
+            );
+            for file in rest.iter().take(9) {
+                let _ = write!(out, ", {file}");
+            }
+            if rest.len() > 9 {
+                let _ = write!(out, " and {} more", rest.len() - 9);
+            }
+            let _ = writeln!(out);
         }
         let top = self.top_pulls(10);
         if !top.is_empty() {

@@ -502,6 +502,7 @@ fn report_has_the_schema_keys_in_order() {
             "event_types",
             "files_parsed",
             "files_scanned",
+            "files_unreachable",
             "parse_errors",
             "publications",
             "subscriptions"
@@ -1469,7 +1470,22 @@ fn many_places_are_a_few_notes_and_literals_keep_their_spaces() {
 
 #[test]
 fn external_events_are_never_a_fan_out() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/external_no_fan_out");
+    let report = case_report("external_no_fan_out");
+    let lints: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["lint"].as_str())
+        .collect();
+    assert!(!lints.contains(&"high_fan_out"), "{lints:?}");
+    assert_eq!(report["events"][0]["health"], "external");
+}
+
+/// The JSON report of `choreo analyze` on a fixture case.
+fn case_report(case: &str) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/cases")
+        .join(case);
     let out = tempfile::tempdir().unwrap();
     let report = out.path().join("report.json");
     Command::cargo_bin("choreo")
@@ -1480,13 +1496,43 @@ fn external_events_are_never_a_fan_out() {
         .arg(&report)
         .output()
         .unwrap();
-    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let lints: Vec<&str> = report["findings"]
+    serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap()
+}
+
+#[test]
+fn high_fan_out_leaves_test_subscribers_out() {
+    let report = case_report("scope_fan_out_ignores_tests");
+    let fan_outs: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|f| f["lint"].as_str())
+        .filter(|f| f["lint"] == "high_fan_out")
+        .filter_map(|f| f["event"].as_str())
         .collect();
-    assert!(!lints.contains(&"high_fan_out"), "{lints:?}");
-    assert_eq!(report["events"][0]["health"], "external");
+    assert_eq!(fan_outs, ["tock"], "{report:#}");
+    // The test subscribers are still sites.
+    let tick = &report["events"][0];
+    assert_eq!(tick["key"], "tick");
+    assert_eq!(tick["subscribers"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn files_no_mod_reaches_are_counted_and_named_in_the_summary() {
+    let report = case_report("scope_unreachable_files");
+    assert_eq!(report["summary"]["files_unreachable"], 5, "{report:#}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/scope_unreachable_files");
+    let output = Command::cargo_bin("choreo")
+        .unwrap()
+        .arg("analyze")
+        .arg(&dir)
+        .arg("-o")
+        .arg(tempfile::tempdir().unwrap().path().join("r.json"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("5 that no `mod` reaches left out (never compiled)"),
+        "{text}"
+    );
 }

@@ -270,8 +270,14 @@ pub struct FileFacts {
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,
     pub suppressions: Vec<Suppression>,
+    /// Test code: `#[cfg(test)]` items and `#[test]` functions (DESIGN.md precise rule 8).
+    pub test_ranges: Vec<Range>,
+    /// The whole file is test code (`tests/`, `benches/`, a `#[cfg(test)] mod x;`).
+    pub test: bool,
     /// The prefilters showed the file cannot matter, so it was not parsed.
     pub skipped: bool,
+    /// No `mod` of its crate reaches it: never compiled, not parsed (`skipped` is set too).
+    pub unreachable: bool,
     /// Set when the file could not be read or parsed; its other facts are then empty
     /// except for suppressions.
     pub failure: Option<ParseFailure>,
@@ -369,5 +375,6 @@ impl FileFacts {
         self.handler_closures.shrink_to_fit();
         self.calls.shrink_to_fit();
         self.suppressions.shrink_to_fit();
+        self.test_ranges.shrink_to_fit();
     }
 }

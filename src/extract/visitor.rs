@@ -841,6 +841,35 @@ impl Visitor<'_> {
 }
 
 impl<'ast> Visit<'ast> for Visitor<'_> {
+    fn visit_item(&mut self, node: &'ast Item) {
+        if is_test_code(item_attrs(node)) {
+            if self.rules.skip_tests {
+                return;
+            }
+            use syn::spanned::Spanned;
+            self.facts.test_ranges.push(span_range(node.span()));
+        }
+        visit::visit_item(self, node);
+    }
+
+    fn visit_impl_item(&mut self, node: &'ast syn::ImplItem) {
+        let attrs: &[syn::Attribute] = match node {
+            syn::ImplItem::Fn(item) => &item.attrs,
+            syn::ImplItem::Const(item) => &item.attrs,
+            syn::ImplItem::Type(item) => &item.attrs,
+            syn::ImplItem::Macro(item) => &item.attrs,
+            _ => &[],
+        };
+        if is_test_code(attrs) {
+            if self.rules.skip_tests {
+                return;
+            }
+            use syn::spanned::Spanned;
+            self.facts.test_ranges.push(span_range(node.span()));
+        }
+        visit::visit_impl_item(self, node);
+    }
+
     fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
         let Some((_, items)) = &node.content else {
             return;
@@ -1514,12 +1543,64 @@ fn tokens_mention(tokens: proc_macro2::TokenStream, name: &str) -> bool {
 /// The stretch of the file a statement covers.
 fn range_of(stmt: &syn::Stmt) -> Range {
     use syn::spanned::Spanned;
-    let span = stmt.span();
+    span_range(stmt.span())
+}
+
+fn span_range(span: Span) -> Range {
     let (start, end) = (span.start(), span.end());
     Range {
         start: (start.line as u32, start.column as u32 + 1),
         end: (end.line as u32, end.column as u32 + 1),
     }
+}
+
+/// An item's outer attributes.
+fn item_attrs(item: &Item) -> &[syn::Attribute] {
+    match item {
+        Item::Const(item) => &item.attrs,
+        Item::Enum(item) => &item.attrs,
+        Item::ExternCrate(item) => &item.attrs,
+        Item::Fn(item) => &item.attrs,
+        Item::ForeignMod(item) => &item.attrs,
+        Item::Impl(item) => &item.attrs,
+        Item::Macro(item) => &item.attrs,
+        Item::Mod(item) => &item.attrs,
+        Item::Static(item) => &item.attrs,
+        Item::Struct(item) => &item.attrs,
+        Item::Trait(item) => &item.attrs,
+        Item::TraitAlias(item) => &item.attrs,
+        Item::Type(item) => &item.attrs,
+        Item::Union(item) => &item.attrs,
+        Item::Use(item) => &item.attrs,
+        _ => &[],
+    }
+}
+
+/// Test code (DESIGN.md precise rule 8): `#[cfg(test)]` (or `cfg(all(test, ..))`) items and
+/// test functions (`#[test]`, `#[tokio::test]`, `#[bench]`, ..: an attribute whose last
+/// segment is `test` or `bench`).
+fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        if path.is_ident("cfg") {
+            let syn::Meta::List(list) = &attr.meta else {
+                return false;
+            };
+            let text = list.tokens.to_string().replace(' ', "");
+            return text == "test"
+                || (text.starts_with("all(")
+                    && text
+                        .trim_start_matches("all(")
+                        .trim_end_matches(')')
+                        .split(',')
+                        .any(|part| part == "test")
+                    && !text.contains("not(")
+                    && !text.contains("any("));
+        }
+        path.segments
+            .last()
+            .is_some_and(|segment| segment.ident == "test" || segment.ident == "bench")
+    })
 }
 
 /// Where a parameter's name is.

@@ -9,7 +9,8 @@ pub static LINT: Lint = Lint {
     default_level: Level::Warn,
     summary: "an event with more subscribers than `fan_out_threshold`",
     docs: r#"## What it does
-Counts the subscribe sites that hear an event, wildcard subscriptions included, and flags
+Counts the subscribe sites that hear an event, wildcard subscriptions included and test code
+(`tests/`, `benches/`, `#[cfg(test)]` items, `#[test]` functions) left out, and flags
 the event when there are more than `[analysis] fan_out_threshold` (default 10).
 
 ## Why is this bad?
@@ -43,16 +44,25 @@ pub fn check(model: &Model, graph: &EventGraph) -> Vec<Finding> {
         // Made or heard outside the tree (DESIGN.md precise rule 9): its subscribers are
         // the tree's, the fan-out is not its to fix.
         .filter(|info| info.health != crate::graph::Health::External)
-        .filter(|info| info.listeners.len() > threshold)
         .filter_map(|info| {
-            let (first, rest) = info.listeners.split_first()?;
+            // Tests subscribe to check an event, not to run on it (precise rule 8).
+            let listeners: Vec<usize> = info
+                .listeners
+                .iter()
+                .copied()
+                .filter(|&i| !model.sites[i].test)
+                .collect();
+            if listeners.len() <= threshold {
+                return None;
+            }
+            let (first, rest) = listeners.split_first()?;
             Some(Finding {
                 lint: &LINT,
                 event: Some(info.key.clone()),
                 message: format!(
                     "`{}` has {} subscribers, more than the threshold of {threshold}",
                     info.key,
-                    info.listeners.len()
+                    listeners.len()
                 ),
                 help: "split the event, or raise `[analysis] fan_out_threshold`".to_owned(),
                 primary: model.sites[*first].location.clone(),

@@ -81,15 +81,23 @@ pub fn summary(report: &Report) -> String {
             event.subscribers.len(),
         );
     }
-    if s.parse_errors > 0 {
+    if s.parse_errors > 0 || s.files_unreachable > 0 {
         let skipped = s
             .files_scanned
-            .saturating_sub(s.files_parsed + s.parse_errors);
-        let _ = writeln!(
+            .saturating_sub(s.files_parsed + s.parse_errors + s.files_unreachable);
+        let _ = write!(
             out,
             "Files: {} scanned, {} parsed, {} without event code skipped, {} could not be parsed",
             s.files_scanned, s.files_parsed, skipped, s.parse_errors
         );
+        if s.files_unreachable > 0 {
+            let _ = write!(
+                out,
+                ", {} that no `mod` reaches left out (never compiled)",
+                s.files_unreachable
+            );
+        }
+        let _ = writeln!(out);
     }
     if let Some(baseline) = &report.baseline {
         let _ = writeln!(

@@ -8,7 +8,7 @@
 //! project          `[analysis] name`, else the package name of PATH/Cargo.toml, else null
 //!                  (never the directory's name)
 //! summary          {event_types, publications, subscriptions, components,
-//!                   files_scanned, files_parsed, parse_errors}
+//!                   files_scanned, files_parsed, parse_errors, files_unreachable}
 //! events[]         {key, health, publishers[], subscribers[], matches[]?}, sorted by key;
 //!                  health: healthy | orphaned | unused | looping | dynamic | external;
 //!                  publishers[]  {file, line, column, component, function, payload_keys[]}
@@ -105,6 +105,10 @@ pub struct Summary {
     pub files_scanned: usize,
     pub files_parsed: usize,
     pub parse_errors: usize,
+    /// Files of a crate that no `mod` reaches (DESIGN.md precise rule 13). Absent from
+    /// reports written before it was counted.
+    #[serde(default)]
+    pub files_unreachable: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,6 +333,7 @@ pub fn build_report(
             files_scanned: model.files_scanned,
             files_parsed: model.files_parsed,
             parse_errors: parse_errors.len(),
+            files_unreachable: model.files_unreachable,
         },
         events,
         components,

@@ -116,6 +116,7 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             .iter()
             .filter(|f| f.failure.is_none() && !f.skipped)
             .count(),
+        files_unreachable: files.iter().filter(|f| f.unreachable).count(),
         parse_failures,
         suppressions,
         external_types,
@@ -376,6 +377,10 @@ fn place(
             function: call.map_or_else(|| raw.function.clone(), |c| c.function.clone()),
             handler: raw.handler.clone(),
             payload: raw.payload.clone(),
+            test: file.test || {
+                let at = call.map_or(&raw.location, |c| &c.location);
+                file.test_ranges.iter().any(|range| range.contains(at))
+            },
         },
         file: file_index,
         body: call.map_or(raw.body, |c| c.body),
