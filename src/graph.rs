@@ -366,6 +366,11 @@ fn classify(
             let external = model.external_types.contains(*key)
                 || model
                     .settings
+                    .framework_prefixes
+                    .iter()
+                    .any(|prefix| key.starts_with(prefix))
+                || model
+                    .settings
                     .external_subscribers
                     .iter()
                     .chain(&model.settings.external_publishers)

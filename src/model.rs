@@ -125,6 +125,10 @@ pub struct Settings {
     pub fan_out_threshold: usize,
     pub external_subscribers: Vec<String>,
     pub external_publishers: Vec<String>,
+    /// Key prefixes of the framework's own events, from the presets (`tauri://` under
+    /// `tauri`: `tauri://focus`, `tauri://close-requested`, ..): made by the runtime, so
+    /// `external` without any config.
+    pub framework_prefixes: Vec<&'static str>,
 }
 
 /// Everything known about a tree after resolution; what the graph and the lints read.

@@ -217,6 +217,15 @@ impl Preset {
     pub const NAMES: &'static [&'static str] =
         &["generic", "tauri", "bevy", "nats", "mqtt", "redis"];
 
+    /// The key prefix of the events the framework's runtime emits itself: Tauri's window and
+    /// webview events (`tauri://focus`, `tauri://resize`, `tauri://close-requested`, ..).
+    pub fn framework_prefix(self) -> Option<&'static str> {
+        match self {
+            Preset::Tauri => Some("tauri://"),
+            _ => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Preset::Generic => "generic",

@@ -127,6 +127,9 @@ pub struct RawSite {
     /// Only a generic preset name shared with other APIs made the call a site
     /// (`RuleSet::name_only`): without a key that resolves, it is no site at all.
     pub name_only: bool,
+    /// For a method call whose key is an argument: the method's name and the argument's
+    /// index, to tell the tree's own same-named methods apart (`resolve`).
+    pub method_key: Option<(String, usize)>,
 }
 
 /// A function or method definition.

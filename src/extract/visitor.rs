@@ -176,15 +176,27 @@ impl Visitor<'_> {
         };
         let rule = rule.clone();
         let before = self.facts.sites.len();
-        self.record_site(&rule, args, turbofish, span);
-        if self.facts.sites.len() > before && self.rules.name_only(shape) {
+        let key_index = self.record_site(&rule, args, turbofish, span);
+        if self.facts.sites.len() > before {
+            let name_only = self.rules.name_only(shape);
             if let Some(site) = self.facts.sites.last_mut() {
-                site.name_only = true;
+                site.name_only = name_only;
+                if shape.form == Form::Method {
+                    site.method_key = key_index.map(|index| (shape.name.to_owned(), index));
+                }
             }
         }
     }
 
-    fn record_site(&mut self, rule: &Rule, args: &[&Expr], turbofish: &[&Type], span: Span) {
+    /// Records the site a rule makes of a call; returns the index of the key argument, if an
+    /// argument is the key.
+    fn record_site(
+        &mut self,
+        rule: &Rule,
+        args: &[&Expr],
+        turbofish: &[&Type],
+        span: Span,
+    ) -> Option<usize> {
         let scope = self.scope();
         let locals = self.locals();
         // Only type arguments: `_`, `()` and const generics (`on::<RETRY, Req>`) are no key.
@@ -204,7 +216,7 @@ impl Visitor<'_> {
             EventArg::Arg(n) => match (args.get(n), turbofish.first()) {
                 (Some(Expr::Closure(closure)), ty) => {
                     let param = closure.inputs.first().and_then(|input| match input {
-                        syn::Pat::Type(typed) => Some(&*typed.ty),
+                        syn::Pat::Type(typed) => Some(carried_type(&typed.ty)),
                         _ => None,
                     });
                     match ty.copied().or(param) {
@@ -223,11 +235,11 @@ impl Visitor<'_> {
                 }
                 (None, Some(ty)) => (key_of_type(ty, &scope), key_text(*ty), None),
                 // No key argument: `tx.subscribe()` is not a site.
-                (None, None) => return,
+                (None, None) => return None,
             },
             EventArg::Turbofish(n) => match turbofish.get(n) {
                 Some(ty) => (key_of_type(ty, &scope), key_text(ty), None),
-                None => return,
+                None => return None,
             },
             EventArg::TypeOfArg0 => match args.first() {
                 Some(arg) => {
@@ -238,7 +250,7 @@ impl Visitor<'_> {
                     };
                     (key, key_text(*arg), Some(0))
                 }
-                None => return,
+                None => return None,
             },
         };
         let location = self.location(span);
@@ -262,6 +274,7 @@ impl Visitor<'_> {
             }
         };
         self.push_site(rule.kind, key, key_text, location, handler, payload);
+        key_index
     }
 
     fn push_site(
@@ -312,6 +325,7 @@ impl Visitor<'_> {
             handler_ref,
             payload,
             name_only: false,
+            method_key: None,
         });
     }
 
@@ -698,6 +712,7 @@ impl Visitor<'_> {
             handler_ref,
             payload: None,
             name_only: false,
+            method_key: None,
         };
         self.facts.field_uses.push(FieldUse {
             types,
@@ -1640,6 +1655,36 @@ fn is_fn_path(expr: &Expr) -> bool {
             let name = last.ident.to_string();
             !name.starts_with(|c: char| c.is_uppercase()) && !is_const_name(&name)
         })
+}
+
+/// The event type a handler's parameter carries: the type argument of an envelope
+/// (`EventEnvelope<UserCreated>`, `Envelope<T>`, `Message<T>`, `Event<T>`: a generic type
+/// named `Event`, `Message` or `Envelope`, or ending in `Envelope`, with one type argument),
+/// else the parameter's own type (`AssetEvent<Image>` is an event about images). r2e's `bus.subscribe(|e: EventEnvelope<UserCreated>| ..)`
+/// hears what `bus.emit(UserCreated { .. })` sends.
+fn carried_type(ty: &Type) -> &Type {
+    let inner = match ty {
+        Type::Reference(r) => return carried_type(&r.elem),
+        Type::Paren(p) => return carried_type(&p.elem),
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last(),
+        _ => None,
+    };
+    let Some(last) = inner else { return ty };
+    let name = last.ident.to_string();
+    if !(super::WRAPPER_TYPES.contains(&name.as_str()) || name.ends_with("Envelope")) {
+        return ty;
+    }
+    let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return ty;
+    };
+    let mut types = generics.args.iter().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match (types.next(), types.next()) {
+        (Some(inner), None) => inner,
+        _ => ty,
+    }
 }
 
 /// A turbofish argument that can be an event type: not `_`, `()`, or a const generic

@@ -129,6 +129,11 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             fan_out_threshold: config.fan_out_threshold,
             external_subscribers: config.external_subscribers.clone(),
             external_publishers: config.external_publishers.clone(),
+            framework_prefixes: config
+                .presets
+                .iter()
+                .filter_map(|preset| preset.framework_prefix())
+                .collect(),
         },
     }
 }
@@ -183,6 +188,19 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                 // A generic name on an unrelated receiver (`registry.publish(&krate, ..)`)
                 // with a key that says nothing is another API's method: no site, no finding.
                 if raw.name_only {
+                    continue;
+                }
+                // A call of the tree's own same-named method whose argument there is a
+                // byte payload: the key is elsewhere (its body's site, by rule 6). Inside
+                // a method of that name, the call is the wrapped client's (delegation).
+                // (Only for keys that say nothing by themselves: what the lazy analysis
+                // fetches the method definitions for, `wanted_names`.)
+                let says_nothing = matches!(raw.key, KeyExpr::Unknown | KeyExpr::Call { .. });
+                if says_nothing
+                    && raw.method_key.as_ref().is_some_and(|(method, index)| {
+                        raw.function.as_ref() != Some(method) && paths.takes_bytes(method, *index)
+                    })
+                {
                     continue;
                 }
                 unresolved.push(UnresolvedSite {

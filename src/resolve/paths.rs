@@ -495,6 +495,26 @@ impl<'a> Paths<'a> {
                 .any(|path| path.last().is_some_and(|last| last == name))
     }
 
+    /// Whether the tree defines methods named `name` and each takes a byte buffer (a
+    /// parameter whose type mentions `u8`, `Bytes` or `BytesMut`) at argument `index`: a
+    /// call of it is the tree's own wrapper (`Publisher::publish(&self, data: Vec<u8>,
+    /// destination: Option<&str>)`), whose argument there is a payload, never a key.
+    pub fn takes_bytes(&self, name: &str, index: usize) -> bool {
+        self.methods_by_name.get(name).is_some_and(|ids| {
+            !ids.is_empty()
+                && ids.iter().all(|&(file, function)| {
+                    self.files[file].functions[function]
+                        .param_types
+                        .get(index)
+                        .is_some_and(|types| {
+                            types
+                                .iter()
+                                .any(|ty| matches!(ty.as_str(), "u8" | "Bytes" | "BytesMut"))
+                        })
+                })
+        })
+    }
+
     /// Whether a type has a method or associated function of that name.
     pub fn has_method(&self, owner: &str, name: &str) -> bool {
         self.methods.contains_key(&(owner, name))

@@ -62,6 +62,13 @@ pub fn wanted_names(files: &[&FileFacts], coupling: bool) -> Wanted {
     for (index, file) in files.iter().enumerate() {
         for site in &file.sites {
             want_key(&paths, index, &site.key, &mut names, &mut modules);
+            // A key that may not resolve: the tree's own methods of that name tell
+            // whether the argument is a key at all (`Paths::takes_bytes`).
+            if let Some((method, _)) = &site.method_key {
+                if matches!(site.key, KeyExpr::Unknown | KeyExpr::Call { .. }) {
+                    names.insert(function(method));
+                }
+            }
             if matches!(site.key, KeyExpr::Param(_) | KeyExpr::TypeParam(_)) {
                 if let Some(Body::Fn(function)) = site.body {
                     wrappers.insert(&file.functions[function].name);
