@@ -755,7 +755,7 @@ fn github_annotates_new_findings_and_appends_the_summary() {
     assert_eq!(
         lines,
         [
-            "::error file=src/orders.rs,line=5,col=13,title=choreo(orphaned_event)::new in this change: `orders.placed` is published but nothing subscribes to it",
+            "::error file=src/orders.rs,line=5,col=13,title=choreo(orphaned_event)::new in this change: `orders.placed` is published but nothing subscribes to it (help: subscribe to it, fix the key if it is a typo, or declare it in `[events] external_subscribers`)",
             "::error title=choreo diff::fails on new-findings: 1 event added, 1 event removed, 1 publisher added, 1 publisher removed, 1 new finding",
         ]
     );

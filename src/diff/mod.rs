@@ -169,6 +169,8 @@ pub struct FindingRef {
     pub column: u32,
     #[serde(skip)]
     pub message: String,
+    #[serde(skip)]
+    pub help: String,
 }
 
 impl FindingRef {
@@ -181,6 +183,7 @@ impl FindingRef {
             line: finding.line,
             column: finding.column,
             message: finding.message.clone(),
+            help: finding.help.clone(),
         }
     }
 

@@ -367,6 +367,9 @@ pub fn human(diff: &Diff, color: bool) -> String {
                 finding.message
             );
             let _ = writeln!(out, "{}", paint.change(change, &line));
+            if change == "new" && !finding.help.is_empty() {
+                let _ = writeln!(out, "      help: {}", finding.help);
+            }
         }
     }
     let _ = writeln!(
@@ -670,7 +673,14 @@ pub fn github(diff: &Diff, prefix: &str) -> String {
             finding.line,
             finding.column,
             super::github::escape_property(&format!("choreo({})", finding.lint)),
-            super::github::escape_data(&format!("new in this change: {}", finding.message)),
+            super::github::escape_data(&if finding.help.is_empty() {
+                format!("new in this change: {}", finding.message)
+            } else {
+                format!(
+                    "new in this change: {} (help: {})",
+                    finding.message, finding.help
+                )
+            }),
         );
     }
     let command = if diff.failed.is_empty() {
