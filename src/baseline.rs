@@ -54,13 +54,24 @@ pub enum BaselineError {
 
 /// The fingerprint of a finding: stable across line moves and unrelated edits.
 pub fn fingerprint(finding: &Finding) -> String {
-    let mut hasher = Sha256::new();
-    for part in [
+    fingerprint_of(
         finding.lint,
-        finding.event.as_deref().unwrap_or(""),
+        finding.event.as_deref(),
         &finding.file,
-        finding.component.as_deref().unwrap_or(""),
-    ] {
+        finding.component.as_deref(),
+    )
+}
+
+/// The fingerprint of a finding given by its parts: for findings read back from a report,
+/// whose component the wire format leaves out (`choreo diff` finds it from the sites).
+pub fn fingerprint_of(
+    lint: &str,
+    event: Option<&str>,
+    file: &str,
+    component: Option<&str>,
+) -> String {
+    let mut hasher = Sha256::new();
+    for part in [lint, event.unwrap_or(""), file, component.unwrap_or("")] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }

@@ -65,6 +65,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Compare two reports, or the tree with a git revision: what a change does to the
+    /// event flows.
+    Diff(DiffArgs),
     /// Print a lint's documentation (all lints when no name is given).
     Explain {
         /// The lint's name, e.g. `orphaned_event`.
@@ -92,6 +95,84 @@ enum GraphFormat {
     Mermaid,
     /// A standalone SVG, laid out without Graphviz.
     Svg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// The changes and the verdict, for a terminal.
+    Human,
+    /// The diff as JSON.
+    Json,
+    /// A pull-request comment: verdict, tables and a Mermaid flowchart.
+    Markdown,
+    /// GitHub Actions annotations for new findings; the markdown goes to
+    /// `$GITHUB_STEP_SUMMARY` when it is set.
+    Github,
+}
+
+/// `--fail-on` values; see `diff::Condition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// A new finding at `deny` level.
+    NewFindings,
+    /// A feedback loop the base does not have.
+    NewLoops,
+    /// An event orphaned in the head and not in the base.
+    NewOrphans,
+    /// An event still published whose last subscriber went.
+    LostSubscriber,
+    /// An event still subscribed whose last publisher went.
+    LostPublisher,
+    /// Any change in events, sites or loops.
+    Any,
+    /// Never fail.
+    None,
+}
+
+impl FailOn {
+    fn condition(self) -> crate::diff::Condition {
+        use crate::diff::Condition;
+        match self {
+            FailOn::NewFindings => Condition::NewFindings,
+            FailOn::NewLoops => Condition::NewLoops,
+            FailOn::NewOrphans => Condition::NewOrphans,
+            FailOn::LostSubscriber => Condition::LostSubscriber,
+            FailOn::LostPublisher => Condition::LostPublisher,
+            FailOn::Any => Condition::Any,
+            FailOn::None => Condition::None,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// Two reports to compare, the old one first; with `--base`, at most one: the
+    /// tree to analyze (default `.`).
+    #[arg(value_name = "REPORTS|PATH")]
+    inputs: Vec<PathBuf>,
+    /// Compare the tree as it is with the tree as of this git revision (each analyzed with
+    /// its own `choreo.toml`; the work tree is not touched).
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// The config file (with `--base`); the base uses its version at REV when the
+    /// repository has one there.
+    #[arg(short = 'c', long = "config", value_name = "FILE", requires = "base")]
+    config: Option<PathBuf>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Also write the diff as JSON to this file; `-` writes it to stdout (and nothing else).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// When to exit 1, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        value_delimiter = ',',
+        default_value = "new-findings"
+    )]
+    fail_on: Vec<FailOn>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -252,6 +333,7 @@ where
             validate(&args, sub)
         }
         Command::Audit(command) => audit(&command),
+        Command::Diff(args) => diff(&args),
     }
 }
 
@@ -592,6 +674,110 @@ fn graph(args: &GraphArgs) -> miette::Result<Status> {
     }
     // Drawing is not a gate: the graph is written whatever the findings.
     Ok(Status::Clean)
+}
+
+fn diff(args: &DiffArgs) -> miette::Result<Status> {
+    let conditions: Vec<crate::diff::Condition> =
+        args.fail_on.iter().map(|f| f.condition()).collect();
+    let (base, head, prefix) = match &args.base {
+        Some(rev) => {
+            let path = match args.inputs.as_slice() {
+                [] => PathBuf::from("."),
+                [path] => path.clone(),
+                _ => {
+                    return Err(miette!(
+                        help = "pass one path with `--base REV`, or two reports without it",
+                        "`choreo diff --base` analyzes one tree; {} paths were given",
+                        args.inputs.len()
+                    ))
+                }
+            };
+            let (base, head, prefix) = diff_trees(&path, rev, args.config.as_deref())?;
+            (base, head, prefix)
+        }
+        None => match args.inputs.as_slice() {
+            [old, new] => (
+                crate::report::read_report(old)?,
+                crate::report::read_report(new)?,
+                String::new(),
+            ),
+            _ => {
+                return Err(miette!(
+                    help = "`choreo diff OLD.json NEW.json` compares two reports; `choreo diff --base REV [PATH]` compares the tree with a git revision",
+                    "`choreo diff` needs two reports or `--base REV`; {} {} given",
+                    args.inputs.len(),
+                    if args.inputs.len() == 1 { "was" } else { "were" }
+                ))
+            }
+        },
+    };
+    let diff = crate::diff::compare(&base, &head, &conditions);
+
+    let to_stdout = args.output.as_deref() == Some("-");
+    if let Some(path) = args.output.as_deref().filter(|_| !to_stdout) {
+        write_file(Path::new(path), &diff.to_json(), "diff")?;
+    }
+    let printed = match args.format {
+        DiffFormat::Human => {
+            let color = !to_stdout
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            render::diff::human(&diff, color)
+        }
+        DiffFormat::Json if to_stdout => String::new(),
+        DiffFormat::Json => diff.to_json(),
+        DiffFormat::Markdown => render::diff::markdown(&diff),
+        DiffFormat::Github => {
+            if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+                append_file(Path::new(&summary), &render::diff::markdown(&diff))?;
+            }
+            render::diff::github(&diff, &prefix)
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if to_stdout {
+        emit(&mut std::io::stderr().lock(), &printed)?;
+        emit(&mut stdout, &diff.to_json())?;
+    } else {
+        emit(&mut stdout, &printed)?;
+    }
+    Ok(if diff.failed.is_empty() {
+        Status::Clean
+    } else {
+        Status::Failed
+    })
+}
+
+/// The reports of `path` as of `rev` and as it is, each analyzed with its own config, and
+/// the path's place in the repository.
+fn diff_trees(
+    path: &Path,
+    rev: &str,
+    config: Option<&Path>,
+) -> miette::Result<(crate::report::Report, crate::report::Report, String)> {
+    let tree = crate::diff::git::base_tree(path, rev, config)?;
+    let head_config = Config::discover(path, config)?;
+    let base_config = match (&tree.config, config) {
+        (Some(file), _) => Config::discover(&tree.root, Some(file)),
+        (None, Some(file)) => Config::discover(&tree.root, Some(file)),
+        (None, None) => Config::discover(&tree.root, None),
+    }
+    .wrap_err_with(|| format!("in the config of the base revision `{rev}`"))?;
+    let head = crate::analyze(path, &head_config, &head_config.levels, None)?;
+    let base = crate::analyze(&tree.root, &base_config, &base_config.levels, None)
+        .wrap_err_with(|| format!("analyzing the base revision `{rev}`"))?;
+    Ok((base.report, head.report, tree.prefix.clone()))
+}
+
+/// Appends to a file, creating it: `$GITHUB_STEP_SUMMARY` collects every step's output.
+fn append_file(path: &Path, text: &str) -> miette::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot append the summary to `{}`", path.display()))
 }
 
 fn init(dir: &Path, force: bool) -> miette::Result<Status> {

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod bus;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod discover;
 pub mod extract;
 pub mod graph;

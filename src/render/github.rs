@@ -28,14 +28,14 @@ pub fn render(report: &Report) -> String {
 }
 
 /// Workflow command data escaping: `%`, CR and LF.
-fn escape_data(text: &str) -> String {
+pub(super) fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Property values also escape `:` and `,`.
-fn escape_property(text: &str) -> String {
+pub(super) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -127,7 +127,7 @@ fn class_line(out: &mut String, ids: &[String], class: &str) {
 /// string, start an entity or markdown string, or be taken for HTML is written as a numeric
 /// code. Brackets, braces, pipes and semicolons are safe inside the quotes, but are coded as
 /// well so that the label never depends on how a given Mermaid version scans them.
-fn label(text: &str) -> String {
+pub(super) fn label(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,6 +1,7 @@
 //! Renderers: each turns a `Report` into bytes for one audience. Only this module writes
 //! output formats; nothing here decides exit codes.
 
+pub mod diff;
 pub mod dot;
 pub mod github;
 pub mod human;

@@ -10,8 +10,11 @@ use super::{canonical_hash, Report, SCHEMA_VERSION};
 /// Why a report file cannot be used.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReadError {
-    #[error("cannot read report `{}`: {source}", path.display())]
-    #[diagnostic(code(choreo::report::read))]
+    #[error("cannot read report `{}`", path.display())]
+    #[diagnostic(
+        code(choreo::report::read),
+        help("check the path; `choreo analyze -o FILE` writes a report")
+    )]
     Io {
         path: PathBuf,
         source: std::io::Error,
