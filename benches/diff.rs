@@ -99,6 +99,7 @@ fn report(events: usize, head: bool) -> Report {
             files_scanned: 350,
             files_parsed: 350,
             parse_errors: 0,
+            files_unreachable: 0,
         },
         events: all,
         components: Vec::new(),

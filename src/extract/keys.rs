@@ -54,8 +54,13 @@ pub enum KeyExpr {
     Call { callee: Callee, scope: Scope },
     /// An `if`/`match` value: the key its every branch yields, if they agree.
     Branches(Vec<KeyExpr>),
-    /// `format!("user.{}.created", id)`: the literal pieces between placeholders.
-    Format(Vec<String>),
+    /// `format!("user.{}.created", id)`: the literal pieces between placeholders, and per
+    /// placeholder the key its argument is when it is a string by key forms 1–3
+    /// (`format!("{}.{}", PREFIX, id)`: `PREFIX`, inlined by `resolve`), else `Unknown`.
+    Format {
+        pieces: Vec<String>,
+        args: Vec<KeyExpr>,
+    },
     /// The N-th parameter of the enclosing function (`self` not counted): resolved at
     /// the function's call sites.
     Param(usize),
@@ -296,7 +301,7 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
                 .map(|arm| key_of(&arm.body, locals, scope))
                 .collect(),
         ),
-        Expr::Macro(m) => format_key(&m.mac),
+        Expr::Macro(m) => format_key(&m.mac, locals, scope),
         _ => KeyExpr::Unknown,
     }
 }
@@ -441,8 +446,10 @@ pub fn segments(path: &syn::Path) -> Vec<String> {
 }
 
 /// `format!("user.{}.created", id)` → the pieces `["user.", ".created"]`; a format string
-/// without placeholders is a plain string key.
-pub fn format_key(mac: &syn::Macro) -> KeyExpr {
+/// without placeholders is a plain string key. A placeholder's argument that is a string
+/// literal, a const (`PREFIX`, also inline: `{PREFIX}`) or a local bound to one is kept
+/// for `resolve` to inline.
+pub fn format_key(mac: &syn::Macro, locals: &Locals, scope: &Scope) -> KeyExpr {
     if mac.path.segments.last().is_none_or(|s| s.ident != "format") {
         return KeyExpr::Unknown;
     }
@@ -458,20 +465,80 @@ pub fn format_key(mac: &syn::Macro) -> KeyExpr {
     else {
         return KeyExpr::Unknown;
     };
-    let pieces = format_pieces(&template.value());
+    let (pieces, specs) = format_pieces(&template.value());
+    if pieces.len() == 1 {
+        return KeyExpr::Str(pieces.into_iter().next().unwrap_or_default());
+    }
+    let rest: Vec<&Expr> = args.iter().skip(1).collect();
+    let named = |name: &str| {
+        rest.iter().find_map(|arg| match arg {
+            Expr::Assign(assign) => match &*assign.left {
+                Expr::Path(path) if path.path.is_ident(name) => Some(&*assign.right),
+                _ => None,
+            },
+            _ => None,
+        })
+    };
+    let mut next = 0;
+    let args: Vec<KeyExpr> = specs
+        .iter()
+        .map(|spec| {
+            let arg = match spec {
+                Spec::Next => {
+                    next += 1;
+                    rest.get(next - 1).copied()
+                }
+                Spec::Index(i) => rest.get(*i).copied(),
+                Spec::Name(name) => match named(name) {
+                    Some(arg) => Some(arg),
+                    // An inline capture: `{PREFIX}` names a const (or a local).
+                    None => {
+                        return match locals.bindings.get(name.as_str()) {
+                            Some(Some(key)) => string_key(key.clone()),
+                            Some(None) => KeyExpr::Unknown,
+                            None if is_const_name(name) => KeyExpr::Const {
+                                segments: vec![name.clone()],
+                                scope: scope.clone(),
+                            },
+                            None => KeyExpr::Unknown,
+                        };
+                    }
+                },
+            };
+            arg.map_or(KeyExpr::Unknown, |arg| {
+                string_key(key_of(arg, locals, scope))
+            })
+        })
+        .collect();
     // `format!("{:?}", e)`: no literal text, so nothing is known about the key; as a
     // pattern it would cover every subscription.
-    if pieces.iter().all(String::is_empty) {
+    if pieces.iter().all(String::is_empty) && args.iter().all(|a| *a == KeyExpr::Unknown) {
         return KeyExpr::Unknown;
     }
-    if pieces.len() == 1 {
-        KeyExpr::Str(pieces.into_iter().next().unwrap_or_default())
-    } else {
-        KeyExpr::Format(pieces)
+    KeyExpr::Format { pieces, args }
+}
+
+/// A placeholder argument's key, if it can be a string: a literal, a const, or a binding
+/// to one (types, wrappers and calls are not inlined into a pattern).
+fn string_key(key: KeyExpr) -> KeyExpr {
+    match key {
+        key @ (KeyExpr::Str(_) | KeyExpr::Const { .. }) => key,
+        _ => KeyExpr::Unknown,
     }
 }
 
-fn format_pieces(template: &str) -> Vec<String> {
+/// Which argument a `format!` placeholder takes.
+enum Spec {
+    /// `{}`, `{:?}`: the next positional one.
+    Next,
+    /// `{0}`.
+    Index(usize),
+    /// `{name}`: a named argument, else an inline capture.
+    Name(String),
+}
+
+fn format_pieces(template: &str) -> (Vec<String>, Vec<Spec>) {
+    let mut specs = Vec::new();
     let mut pieces = vec![String::new()];
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -489,11 +556,21 @@ fn format_pieces(template: &str) -> Vec<String> {
                 }
             }
             '{' => {
+                let mut inside = String::new();
                 for c in chars.by_ref() {
                     if c == '}' {
                         break;
                     }
+                    inside.push(c);
                 }
+                let name = inside.split(':').next().unwrap_or_default().trim();
+                specs.push(if name.is_empty() {
+                    Spec::Next
+                } else if let Ok(index) = name.parse() {
+                    Spec::Index(index)
+                } else {
+                    Spec::Name(name.to_owned())
+                });
                 pieces.push(String::new());
             }
             c => {
@@ -503,7 +580,7 @@ fn format_pieces(template: &str) -> Vec<String> {
             }
         }
     }
-    pieces
+    (pieces, specs)
 }
 
 #[cfg(test)]
@@ -601,12 +678,18 @@ mod tests {
     fn format_patterns() {
         assert_eq!(
             key("format!(\"user.{}.created\", id)"),
-            KeyExpr::Format(vec!["user.".into(), ".created".into()])
+            KeyExpr::Format {
+                pieces: vec!["user.".into(), ".created".into()],
+                args: vec![KeyExpr::Unknown],
+            }
         );
         assert_eq!(key("format!(\"a{{b}}\")"), KeyExpr::Str("a{b}".into()));
         assert_eq!(
             key("format!(\"{id}/x\")"),
-            KeyExpr::Format(vec!["".into(), "/x".into()])
+            KeyExpr::Format {
+                pieces: vec!["".into(), "/x".into()],
+                args: vec![KeyExpr::Unknown],
+            }
         );
         // No literal text: nothing is known of the key.
         assert_eq!(key("format!(\"{:?}\", e)"), KeyExpr::Unknown);

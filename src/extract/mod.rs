@@ -127,9 +127,10 @@ pub struct RawSite {
     /// Only a generic preset name shared with other APIs made the call a site
     /// (`RuleSet::name_only`): without a key that resolves, it is no site at all.
     pub name_only: bool,
-    /// For a method call whose key is an argument: the method's name and the argument's
-    /// index, to tell the tree's own same-named methods apart (`resolve`).
-    pub method_key: Option<(String, usize)>,
+    /// For a method call whose key is an argument: the method's name, the argument's
+    /// index, and the indices of the arguments written `Some(..)` or `None`, to tell a call
+    /// of the tree's own same-named method from the client's (`resolve`).
+    pub method_key: Option<(String, usize, Vec<usize>)>,
 }
 
 /// A function or method definition.

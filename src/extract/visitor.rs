@@ -182,7 +182,14 @@ impl Visitor<'_> {
             if let Some(site) = self.facts.sites.last_mut() {
                 site.name_only = name_only;
                 if shape.form == Form::Method {
-                    site.method_key = key_index.map(|index| (shape.name.to_owned(), index));
+                    let options = args
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, arg)| is_option_literal(arg))
+                        .map(|(i, _)| i)
+                        .collect();
+                    site.method_key =
+                        key_index.map(|index| (shape.name.to_owned(), index, options));
                 }
             }
         }
@@ -1655,6 +1662,17 @@ fn is_fn_path(expr: &Expr) -> bool {
             let name = last.ident.to_string();
             !name.starts_with(|c: char| c.is_uppercase()) && !is_const_name(&name)
         })
+}
+
+/// `Some(..)` or `None`: an argument only an `Option` parameter takes.
+fn is_option_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(path) if path.path.is_ident("Some"))
+        }
+        Expr::Path(path) => path.path.is_ident("None"),
+        _ => false,
+    }
 }
 
 /// The event type a handler's parameter carries: the type argument of an envelope

@@ -727,6 +727,7 @@ mod tests {
                 files_scanned: files,
                 files_parsed: files,
                 parse_errors: 0,
+                files_unreachable: 0,
             },
             events: (0..events)
                 .map(|i| Event {

@@ -197,9 +197,13 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                 // fetches the method definitions for, `wanted_names`.)
                 let says_nothing = matches!(raw.key, KeyExpr::Unknown | KeyExpr::Call { .. });
                 if says_nothing
-                    && raw.method_key.as_ref().is_some_and(|(method, index)| {
-                        raw.function.as_ref() != Some(method) && paths.takes_bytes(method, *index)
-                    })
+                    && raw
+                        .method_key
+                        .as_ref()
+                        .is_some_and(|(method, index, options)| {
+                            raw.function.as_ref() != Some(method)
+                                && paths.takes_bytes(method, *index, options)
+                        })
                 {
                     continue;
                 }

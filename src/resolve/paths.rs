@@ -288,7 +288,29 @@ impl<'a> Paths<'a> {
         }
         match key {
             KeyExpr::Str(s) => Resolved::Str(s.clone()),
-            KeyExpr::Format(pieces) => Resolved::Pattern(pieces.clone()),
+            KeyExpr::Format { pieces, args } => {
+                // Placeholders whose argument resolves to a string are inlined
+                // (`format!("{}.{}", PREFIX, id)` → `wadm.status.*`).
+                let mut out = vec![pieces[0].clone()];
+                for (arg, piece) in args.iter().zip(&pieces[1..]) {
+                    match self.resolve_at(file, arg, depth + 1, false) {
+                        Resolved::Str(text) => {
+                            if let Some(last) = out.last_mut() {
+                                last.push_str(&text);
+                                last.push_str(piece);
+                            }
+                        }
+                        _ => out.push(piece.clone()),
+                    }
+                }
+                if out.len() == 1 {
+                    Resolved::Str(out.pop().unwrap_or_default())
+                } else if out.iter().all(String::is_empty) {
+                    Resolved::Unknown
+                } else {
+                    Resolved::Pattern(out)
+                }
+            }
             KeyExpr::Param(index) => Resolved::Param(*index),
             KeyExpr::TypeParam(index) => Resolved::TypeParam(*index),
             KeyExpr::Unknown => Resolved::Unknown,
@@ -495,24 +517,29 @@ impl<'a> Paths<'a> {
                 .any(|path| path.last().is_some_and(|last| last == name))
     }
 
-    /// Whether the tree defines methods named `name` and each takes a byte buffer (a
-    /// parameter whose type mentions `u8`, `Bytes` or `BytesMut`) at argument `index`: a
-    /// call of it is the tree's own wrapper (`Publisher::publish(&self, data: Vec<u8>,
-    /// destination: Option<&str>)`), whose argument there is a payload, never a key.
-    pub fn takes_bytes(&self, name: &str, index: usize) -> bool {
-        self.methods_by_name.get(name).is_some_and(|ids| {
-            !ids.is_empty()
-                && ids.iter().all(|&(file, function)| {
-                    self.files[file].functions[function]
-                        .param_types
-                        .get(index)
-                        .is_some_and(|types| {
-                            types
+    /// Whether a call `name(..)` with `Some(..)`/`None` at `options` is one of the tree's own
+    /// methods of that name that takes a byte buffer (a parameter whose type mentions `u8`,
+    /// `Bytes` or `BytesMut`) at argument `index`: the tree defines such methods, each
+    /// takes an `Option` where the call passes one, and a byte buffer at `index`. Such a
+    /// call is the tree's own wrapper (`Publisher::publish(&self, data: Vec<u8>,
+    /// destination: Option<&str>)` called as `publish(data, Some(&subject))`), whose
+    /// argument there is a payload, never a key; a client's `publish(subject, payload)`
+    /// takes no `Option`.
+    pub fn takes_bytes(&self, name: &str, index: usize, options: &[usize]) -> bool {
+        let mentions = |types: Option<&Vec<String>>, wanted: &[&str]| {
+            types.is_some_and(|types| types.iter().any(|ty| wanted.contains(&ty.as_str())))
+        };
+        !options.is_empty()
+            && self.methods_by_name.get(name).is_some_and(|ids| {
+                !ids.is_empty()
+                    && ids.iter().all(|&(file, function)| {
+                        let types = &self.files[file].functions[function].param_types;
+                        mentions(types.get(index), &["u8", "Bytes", "BytesMut"])
+                            && options
                                 .iter()
-                                .any(|ty| matches!(ty.as_str(), "u8" | "Bytes" | "BytesMut"))
-                        })
-                })
-        })
+                                .all(|&at| mentions(types.get(at), &["Option"]))
+                    })
+            })
     }
 
     /// Whether a type has a method or associated function of that name.

@@ -64,8 +64,10 @@ pub fn wanted_names(files: &[&FileFacts], coupling: bool) -> Wanted {
             want_key(&paths, index, &site.key, &mut names, &mut modules);
             // A key that may not resolve: the tree's own methods of that name tell
             // whether the argument is a key at all (`Paths::takes_bytes`).
-            if let Some((method, _)) = &site.method_key {
-                if matches!(site.key, KeyExpr::Unknown | KeyExpr::Call { .. }) {
+            if let Some((method, _, options)) = &site.method_key {
+                if !options.is_empty()
+                    && matches!(site.key, KeyExpr::Unknown | KeyExpr::Call { .. })
+                {
                     names.insert(function(method));
                 }
             }
@@ -279,10 +281,11 @@ fn want_key(
                 want_key(paths, file, branch, names, modules);
             }
         }
-        KeyExpr::Str(_)
-        | KeyExpr::Format(_)
-        | KeyExpr::Param(_)
-        | KeyExpr::TypeParam(_)
-        | KeyExpr::Unknown => {}
+        KeyExpr::Format { args, .. } => {
+            for arg in args {
+                want_key(paths, file, arg, names, modules);
+            }
+        }
+        KeyExpr::Str(_) | KeyExpr::Param(_) | KeyExpr::TypeParam(_) | KeyExpr::Unknown => {}
     }
 }
