@@ -228,6 +228,14 @@ pub fn starter(detected: &[Detected]) -> String {
         .map(|d| format!("\"{}\"", d.preset.name()))
         .collect::<Vec<_>>()
         .join(", ");
+    // What the presets make of topic_syntax (nats and mqtt set their own).
+    let syntax = if detected.iter().any(|d| d.preset == Preset::Nats) {
+        "nats"
+    } else if detected.iter().any(|d| d.preset == Preset::Mqtt) {
+        "mqtt"
+    } else {
+        "exact"
+    };
     let mut why = String::new();
     for d in detected {
         if d.reasons.is_empty() {
@@ -254,11 +262,13 @@ pub fn starter(detected: &[Detected]) -> String {
 [analysis]
 # Which call names are publish/subscribe sites, detected from Cargo.toml:
 {why}presets = [{list}]
-# How publish and subscribe keys match: exact | nats | mqtt | glob.
-# topic_syntax = "exact"
+# How publish and subscribe keys match: exact | nats | mqtt | glob (the presets give {syntax}).
+# topic_syntax = "{syntax}"
 # Globs relative to this directory; .gitignore, target/ and hidden directories are always skipped.
 # exclude = ["benches/**", "examples/**"]
 # fan_out_threshold = 10
+# Leave out tests/, benches/, examples/ and #[cfg(test)] code:
+# tests = false
 
 [lints]
 # orphaned_event = "deny"
@@ -325,6 +335,12 @@ mod tests {
         );
         let generic = starter(&detect(Path::new("/nonexistent")));
         assert!(generic.contains("presets = [\"generic\"]"), "{generic}");
+        // The commented-out topic_syntax says what the presets give, not `exact`.
+        assert!(text.contains("# topic_syntax = \"nats\""), "{text}");
+        assert!(generic.contains("# topic_syntax = \"exact\""), "{generic}");
+        // The starter names `tests`, commented out, and it parses when uncommented.
+        let with_tests = text.replace("# tests = false", "tests = false");
+        assert!(!Config::parse("choreo.toml", &with_tests).unwrap().tests);
     }
 
     #[test]
