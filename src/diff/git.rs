@@ -205,8 +205,23 @@ pub fn base_tree(path: &Path, rev: &str, config: Option<&Path>) -> Result<BaseTr
     })
 }
 
+/// Whether an analysis can read the file: sources, manifests and configs, `.gitignore`s
+/// and JSON (a contract's schema). Images, assets and the rest of a tree are not written.
+fn analysis_reads(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    name == ".gitignore"
+        || path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| matches!(ext, "rs" | "toml" | "json"))
+}
+
 /// `git archive` of `paths` (the whole tree when empty) at `commit`, unpacked into `into`
-/// as it streams.
+/// as it streams: only the files an analysis reads ([`analysis_reads`]) and those named in
+/// `paths` (a `-c` config of any name).
 fn archive(top: &Path, commit: &str, paths: &[String], into: &Path) -> Result<(), GitError> {
     let mut args: Vec<&str> = vec!["archive", "--format=tar", commit, "--"];
     args.extend(paths.iter().map(String::as_str));
@@ -225,10 +240,24 @@ fn archive(top: &Path, commit: &str, paths: &[String], into: &Path) -> Result<()
     });
     let unpacked = match child.stdout.take() {
         Some(stdout) => {
-            let mut tar = tar::Archive::new(stdout);
+            // Buffered: the archive is read in 512-byte records.
+            let mut tar = tar::Archive::new(std::io::BufReader::with_capacity(1 << 16, stdout));
             tar.set_preserve_permissions(false);
             tar.set_preserve_mtime(false);
-            tar.unpack(into)
+            let named = |path: &Path| paths.iter().any(|p| Path::new(p) == path);
+            tar.entries().and_then(|entries| {
+                for entry in entries {
+                    let mut entry = entry?;
+                    if !entry.header().entry_type().is_file() {
+                        continue;
+                    }
+                    let path = entry.path()?.into_owned();
+                    if analysis_reads(&path) || named(&path) {
+                        entry.unpack_in(into)?;
+                    }
+                }
+                Ok(())
+            })
         }
         None => Ok(()),
     };
@@ -311,6 +340,22 @@ fn relative_to(top: &Path, file: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_what_an_analysis_reads_is_unpacked() {
+        for kept in [
+            "src/lib.rs",
+            "Cargo.toml",
+            "choreo.toml",
+            "a/.gitignore",
+            "schemas/x.json",
+        ] {
+            assert!(analysis_reads(Path::new(kept)), "{kept}");
+        }
+        for left in ["assets/hero.png", "README.md", "Cargo.lock", "web/app.css"] {
+            assert!(!analysis_reads(Path::new(left)), "{left}");
+        }
+    }
 
     #[test]
     fn paths() {
