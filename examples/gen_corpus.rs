@@ -330,7 +330,7 @@ fn write_crate(
             start: (j == 0).then(|| keys[0].as_str()),
             cross: if j == 0 { previous } else { None },
             feedback: (index == 0 && j < 2).then(|| (&loop_keys[j], &loop_keys[1 - j])),
-            orphan: (index % 3 == 0 && j == components - 1).then_some(orphan.as_str()),
+            orphan: (index.is_multiple_of(3) && j == components - 1).then_some(orphan.as_str()),
             unused: (index % 4 == 1 && j == components - 1).then_some(unused.as_str()),
         };
         let text = component(&spec, rng);

@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod discover;
 pub mod extract;
+pub mod frontend;
 pub mod graph;
 pub mod init;
 pub mod lints;
@@ -529,7 +530,14 @@ pub fn analyze_with(
     };
     // Resolution spreads its per-file work over the same threads.
     Ok(pool.install(|| {
-        let facts = parse_lazily(&discovery, &rules, lazy, &progress, &mut timings);
+        let mut facts = parse_lazily(&discovery, &rules, lazy, &progress, &mut timings);
+        // Both sides of a Tauri app: the front end's sites join the Rust ones.
+        if config.presets.contains(&rules::Preset::Tauri) {
+            let start = std::time::Instant::now();
+            let front = frontend::analyze(root, &config.exclude);
+            timings.phase("front end", start, Some(front.len()));
+            facts.extend(front);
+        }
         finish(
             facts,
             &discovery,

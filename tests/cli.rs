@@ -1536,3 +1536,58 @@ fn files_no_mod_reaches_are_counted_and_named_in_the_summary() {
         "{text}"
     );
 }
+
+#[test]
+fn a_front_end_file_that_does_not_parse_or_is_a_bundle_is_a_parse_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("choreo.toml"),
+        "[analysis]\npresets = [\"tauri\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("src/broken.ts"),
+        "import { listen } from \"@tauri-apps/api/event\";\nlisten(\"a\", () => {\n",
+    )
+    .unwrap();
+    let mut bundle = String::from("import { emit } from \"@tauri-apps/api/event\";\n");
+    while bundle.len() <= choreo::frontend::MAX_BYTES {
+        bundle.push_str("emit(\"x\",{a:1});");
+    }
+    std::fs::write(root.join("src/app.min.js"), bundle).unwrap();
+    std::fs::write(
+        root.join("src/ok.ts"),
+        "import { emit } from \"@tauri-apps/api/event\";\nemit(\"fine\");\n",
+    )
+    .unwrap();
+    let report_path = root.join("r.json");
+    let output = Command::cargo_bin("choreo")
+        .unwrap()
+        .arg("analyze")
+        .arg(root)
+        .arg("-o")
+        .arg(&report_path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let errors: Vec<(String, String)> = report["parse_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].0, "src/app.min.js");
+    assert!(errors[0].1.contains("too large"), "{errors:?}");
+    assert_eq!(errors[1].0, "src/broken.ts");
+    // The rest is analyzed.
+    assert_eq!(report["events"][0]["key"], "fine");
+}

@@ -1295,7 +1295,7 @@ mod tests {
             let tail = &rest[i + 1..];
             let end = tail.find('>').ok_or("unclosed tag")?;
             let tag = &tail[..end];
-            if tag.contains('<') || tag.matches('"').count() % 2 != 0 {
+            if tag.contains('<') || !tag.matches('"').count().is_multiple_of(2) {
                 return Err(format!("malformed tag <{tag}>"));
             }
             if tag.starts_with('?') {

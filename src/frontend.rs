@@ -1,0 +1,646 @@
+//! Tauri front ends (DESIGN.md "Tauri front ends"): with the `tauri` preset, the
+//! TypeScript/JavaScript files under PATH (and the `<script>` blocks of `.vue` and `.svelte`
+//! files) are parsed with oxc, and their `listen`/`once`/`emit`/`emitTo` calls from
+//! `@tauri-apps/api/event` (or on a window or webview object) become sites that join the
+//! Rust ones in one graph. Keys are resolved here, in the front end's own terms (string and
+//! template literals, `const` strings and string `enum` members of the module or imported
+//! from a relative module); what reaches `resolve` is a plain string key or nothing (a
+//! `dynamic_event_key`). Handlers are not followed yet: a front-end listener is a
+//! subscription whose handler publishes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    Argument, BindingPattern, CallExpression, Expression, ImportDeclaration,
+    ImportDeclarationSpecifier, ModuleExportName, TSEnumDeclaration, TSEnumMemberName,
+    VariableDeclaration, VariableDeclarator,
+};
+use oxc_ast_visit::{walk, Visit};
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+
+use crate::extract::{FileFacts, HandlerRef, Holder, KeyExpr, RawSite};
+use crate::model::{Location, ParseFailure, SiteKind};
+
+/// File extensions of a front end.
+pub const EXTENSIONS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "vue", "svelte"];
+
+/// Directories a front end's build and dependencies live in: never source.
+const SKIPPED_DIRS: &[&str] = &["node_modules", "dist", "build", "target"];
+
+/// Front-end files larger than this are not parsed: real modules stay far below, and a
+/// minified bundle that slipped past the ignore rules would cost time and memory for no
+/// site of its own. Such a file is a `parse_error` finding that says so.
+pub const MAX_BYTES: usize = 1024 * 1024;
+
+/// The module Tauri's event functions come from.
+const EVENT_MODULE: &str = "@tauri-apps/api/event";
+
+/// What a file must mention to hold a site (the byte prefilter).
+const PREFILTER: &str = "@tauri-apps/api";
+
+/// The front-end files under `root`, sorted: `(path, relative path)`.
+pub fn discover(root: &Path, exclude: &GlobSet) -> Vec<(PathBuf, String)> {
+    if !root.is_dir() {
+        return Vec::new();
+    }
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .ignore(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            !(entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| SKIPPED_DIRS.contains(&name)))
+        })
+        .build();
+    let mut files: Vec<(PathBuf, String)> = walker
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .filter(|entry| {
+            entry
+                .path()
+                .extension()
+                .and_then(|ext| ext.to_str())
+                .is_some_and(|ext| EXTENSIONS.contains(&ext))
+        })
+        .filter_map(|entry| {
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .ok()?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            (!exclude.is_match(&rel)).then(|| (entry.into_path(), rel))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A key as written, before names are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeyRef {
+    Str(String),
+    /// `EVENT` (a const of the module or an import).
+    Ident(String),
+    /// `Events.Saved` (a string enum member).
+    Member(String, String),
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+struct RawFrontSite {
+    kind: SiteKind,
+    key: KeyRef,
+    key_text: String,
+    offset: u32,
+    handler: Option<String>,
+}
+
+/// What one module declares and does.
+#[derive(Debug, Default)]
+struct Module {
+    consts: HashMap<String, String>,
+    enums: HashMap<String, HashMap<String, String>>,
+    /// Local name → (module specifier, imported name; `*` for a namespace).
+    imports: HashMap<String, (String, String)>,
+    sites: Vec<RawFrontSite>,
+    /// Line starts of the (masked) text, for line and column.
+    text: String,
+    failure: Option<(u32, String)>,
+}
+
+/// The text oxc reads: a script file as it is; for `.vue`/`.svelte`, every byte outside the
+/// `<script>` blocks blanked (newlines kept), so offsets, lines and columns are the file's.
+fn script_text(rel: &str, text: &str) -> String {
+    if !(rel.ends_with(".vue") || rel.ends_with(".svelte")) {
+        return text.to_owned();
+    }
+    let mut out: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == b'\n' { b'\n' } else { b' ' })
+        .collect();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(open) = find(bytes, b"<script", at) {
+        let Some(body) = find(bytes, b">", open).map(|end| end + 1) else {
+            break;
+        };
+        let close = find(bytes, b"</script", body).unwrap_or(bytes.len());
+        out[body..close].copy_from_slice(&bytes[body..close]);
+        at = close;
+    }
+    // Only ASCII blanks replaced whole UTF-8 sequences outside the blocks.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .map(|at| from + at)
+}
+
+fn source_type(rel: &str) -> SourceType {
+    if rel.ends_with(".vue") || rel.ends_with(".svelte") {
+        return SourceType::ts();
+    }
+    SourceType::from_path(rel).unwrap_or_else(|_| SourceType::ts())
+}
+
+fn parse_module(rel: &str, text: &str) -> Module {
+    let text = script_text(rel, text);
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, &text, source_type(rel)).parse();
+    let mut visitor = Collector {
+        module: Module::default(),
+        windows: Vec::new(),
+        text: &text,
+    };
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        let (offset, message) = parsed
+            .diagnostics
+            .first()
+            .map(|error| {
+                let offset = error
+                    .labels
+                    .as_ref()
+                    .first()
+                    .map_or(0, |label| label.offset());
+                (offset, error.message.to_string())
+            })
+            .unwrap_or((0, "could not parse".to_owned()));
+        visitor.module.failure = Some((offset, format!("could not parse: {message}")));
+    }
+    if !parsed.panicked {
+        visitor.visit_program(&parsed.program);
+    }
+    let mut module = visitor.module;
+    module.text = text;
+    module
+}
+
+struct Collector<'t> {
+    module: Module,
+    /// Local names bound to a window or webview object.
+    windows: Vec<String>,
+    text: &'t str,
+}
+
+impl Collector<'_> {
+    fn imported(&self, local: &str) -> Option<(&str, &str)> {
+        self.module
+            .imports
+            .get(local)
+            .map(|(source, name)| (source.as_str(), name.as_str()))
+    }
+
+    /// `getCurrentWindow()`, `getCurrentWebviewWindow()`, `getCurrent()`,
+    /// `WebviewWindow.getByLabel(..)` (awaited or not), v1's `appWindow`, or a local bound
+    /// to one of them.
+    fn is_window(&self, expr: &Expression<'_>) -> bool {
+        match expr.get_inner_expression() {
+            Expression::AwaitExpression(await_) => self.is_window(&await_.argument),
+            Expression::Identifier(ident) => {
+                let name = ident.name.as_str();
+                self.windows.iter().any(|w| w == name)
+                    || self.imported(name).is_some_and(|(source, imported)| {
+                        is_window_module(source) && imported == "appWindow"
+                    })
+            }
+            Expression::CallExpression(call) => match call.callee.get_inner_expression() {
+                Expression::Identifier(ident) => {
+                    self.imported(ident.name.as_str())
+                        .is_some_and(|(source, imported)| {
+                            is_window_module(source)
+                                && matches!(
+                                    imported,
+                                    "getCurrentWindow"
+                                        | "getCurrentWebviewWindow"
+                                        | "getCurrent"
+                                        | "getCurrentWebview"
+                                )
+                        })
+                }
+                Expression::StaticMemberExpression(member) => {
+                    member.property.name.as_str() == "getByLabel"
+                        && matches!(member.object.get_inner_expression(), Expression::Identifier(o)
+                            if self.imported(o.name.as_str()).is_some_and(|(source, _)| is_window_module(source)))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Which event function a call calls, if any.
+    fn event_call(&self, call: &CallExpression<'_>) -> Option<&'static str> {
+        let name = match call.callee.get_inner_expression() {
+            Expression::Identifier(ident) => {
+                let (source, imported) = self.imported(ident.name.as_str())?;
+                (source == EVENT_MODULE).then_some(imported)?
+            }
+            Expression::StaticMemberExpression(member) => {
+                let method = member.property.name.as_str();
+                let namespace = matches!(member.object.get_inner_expression(), Expression::Identifier(o)
+                    if self.imported(o.name.as_str()) == Some((EVENT_MODULE, "*")));
+                if !(namespace || self.is_window(&member.object)) {
+                    return None;
+                }
+                method
+            }
+            _ => return None,
+        };
+        ["listen", "once", "emit", "emitTo"]
+            .into_iter()
+            .find(|known| *known == name)
+    }
+
+    fn key_of(&self, expr: &Expression<'_>) -> KeyRef {
+        match expr.get_inner_expression() {
+            Expression::StringLiteral(lit) => KeyRef::Str(lit.value.to_string()),
+            Expression::TemplateLiteral(tpl) if tpl.expressions.is_empty() => tpl
+                .quasis
+                .first()
+                .and_then(|q| q.value.cooked.as_ref())
+                .map_or(KeyRef::Unknown, |cooked| KeyRef::Str(cooked.to_string())),
+            Expression::Identifier(ident) => KeyRef::Ident(ident.name.to_string()),
+            Expression::StaticMemberExpression(member) => {
+                match member.object.get_inner_expression() {
+                    Expression::Identifier(object) => {
+                        KeyRef::Member(object.name.to_string(), member.property.name.to_string())
+                    }
+                    _ => KeyRef::Unknown,
+                }
+            }
+            _ => KeyRef::Unknown,
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// `const EVENT = "x"` (a key), `const win = getCurrentWindow()` (a window object).
+    fn declare(&mut self, it: &VariableDeclarator<'_>, is_const: bool) {
+        if let (BindingPattern::BindingIdentifier(id), Some(init)) = (&it.id, &it.init) {
+            let name = id.name.to_string();
+            if let (KeyRef::Str(value), true) = (self.key_of(init), is_const) {
+                self.module.consts.insert(name.clone(), value);
+            }
+            if self.is_window(init) {
+                self.windows.push(name);
+            }
+        }
+    }
+}
+
+fn is_window_module(source: &str) -> bool {
+    [
+        "@tauri-apps/api/window",
+        "@tauri-apps/api/webviewWindow",
+        "@tauri-apps/api/webview",
+    ]
+    .contains(&source)
+}
+
+impl<'a> Visit<'a> for Collector<'_> {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        let source = it.source.value.to_string();
+        for specifier in it.specifiers.iter().flatten() {
+            let (local, imported) = match specifier {
+                ImportDeclarationSpecifier::ImportSpecifier(s) => {
+                    let imported = match &s.imported {
+                        ModuleExportName::IdentifierName(name) => name.name.to_string(),
+                        ModuleExportName::IdentifierReference(name) => name.name.to_string(),
+                        ModuleExportName::StringLiteral(lit) => lit.value.to_string(),
+                    };
+                    (s.local.name.to_string(), imported)
+                }
+                ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
+                    (s.local.name.to_string(), "default".to_owned())
+                }
+                ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => {
+                    (s.local.name.to_string(), "*".to_owned())
+                }
+            };
+            self.module
+                .imports
+                .insert(local, (source.clone(), imported));
+        }
+    }
+
+    fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
+        for declarator in &it.declarations {
+            self.declare(declarator, it.kind.is_const());
+        }
+        walk::walk_variable_declaration(self, it);
+    }
+
+    fn visit_ts_enum_declaration(&mut self, it: &TSEnumDeclaration<'a>) {
+        let mut members = HashMap::new();
+        for member in &it.body.members {
+            let name = match &member.id {
+                TSEnumMemberName::Identifier(name) => name.name.to_string(),
+                TSEnumMemberName::String(lit) | TSEnumMemberName::ComputedString(lit) => {
+                    lit.value.to_string()
+                }
+                TSEnumMemberName::ComputedTemplateString(_) => continue,
+            };
+            if let Some(KeyRef::Str(value)) = member.initializer.as_ref().map(|e| self.key_of(e)) {
+                members.insert(name, value);
+            }
+        }
+        self.module.enums.insert(it.id.name.to_string(), members);
+        walk::walk_ts_enum_declaration(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if let Some(function) = self.event_call(it) {
+            let (kind, key_at) = match function {
+                "listen" | "once" => (SiteKind::Subscribe, 0),
+                "emitTo" => (SiteKind::Publish, 1),
+                _ => (SiteKind::Publish, 0),
+            };
+            let arg = it.arguments.get(key_at).and_then(Argument::as_expression);
+            if let Some(arg) = arg {
+                let span = arg.span();
+                let key_text = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or_default()
+                    .to_owned();
+                let handler = (kind == SiteKind::Subscribe).then(|| {
+                    match it.arguments.get(1).and_then(Argument::as_expression) {
+                        Some(Expression::Identifier(ident)) => ident.name.to_string(),
+                        _ => "{closure}".to_owned(),
+                    }
+                });
+                let offset = match it.callee.get_inner_expression() {
+                    Expression::StaticMemberExpression(member) => member.property.span.start,
+                    callee => callee.span().start,
+                };
+                self.module.sites.push(RawFrontSite {
+                    kind,
+                    key: self.key_of(arg),
+                    key_text,
+                    offset,
+                    handler,
+                });
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+}
+
+use oxc_span::GetSpan;
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: u32) -> (u32, u32) {
+    let offset = (offset as usize).min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
+    let start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before[start..].chars().count() as u32 + 1;
+    (line, column)
+}
+
+/// The module a relative specifier names, among the front-end files found.
+fn resolve_import(from: &str, specifier: &str, known: &BTreeMap<String, usize>) -> Option<usize> {
+    if !(specifier.starts_with("./") || specifier.starts_with("../")) {
+        return None;
+    }
+    let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in specifier.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    let base = parts.join("/");
+    let mut candidates = vec![base.clone()];
+    for ext in EXTENSIONS {
+        candidates.push(format!("{base}.{ext}"));
+    }
+    for ext in ["ts", "js", "tsx", "jsx"] {
+        candidates.push(format!("{base}/index.{ext}"));
+    }
+    // `./events.js` written for `events.ts` (TypeScript's ESM imports).
+    if let Some(stem) = base.strip_suffix(".js") {
+        candidates.push(format!("{stem}.ts"));
+        candidates.push(format!("{stem}.tsx"));
+    }
+    candidates.iter().find_map(|c| known.get(c).copied())
+}
+
+/// Parses the front end's files and returns their facts: files that may hold a site (the
+/// prefilter), and the relative modules their keys are imported from. The others are
+/// `skipped`.
+pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
+    use rayon::prelude::*;
+    let files = discover(root, exclude);
+    let known: BTreeMap<String, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (_, rel))| (rel.clone(), i))
+        .collect();
+    let texts: Vec<Option<String>> = files
+        .par_iter()
+        .map(|(path, _)| std::fs::read_to_string(path).ok())
+        .collect();
+    let mut modules: Vec<Option<Module>> = files
+        .par_iter()
+        .zip(&texts)
+        .map(|((_, rel), text)| {
+            let text = text.as_deref()?;
+            (text.contains(PREFILTER) && text.len() <= MAX_BYTES).then(|| parse_module(rel, text))
+        })
+        .collect();
+    // The relative modules that keys are imported from, parsed on demand.
+    let mut wanted: Vec<usize> = Vec::new();
+    for (index, module) in modules.iter().enumerate() {
+        let Some(module) = module else { continue };
+        for site in &module.sites {
+            let name = match &site.key {
+                KeyRef::Ident(name) | KeyRef::Member(name, _) => name,
+                _ => continue,
+            };
+            if module.consts.contains_key(name) || module.enums.contains_key(name) {
+                continue;
+            }
+            if let Some((source, _)) = module.imports.get(name) {
+                wanted.extend(resolve_import(&files[index].1, source, &known));
+            }
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    for index in wanted {
+        if modules[index].is_none() {
+            if let Some(text) = texts[index].as_deref().filter(|t| t.len() <= MAX_BYTES) {
+                modules[index] = Some(parse_module(&files[index].1, text));
+            }
+        }
+    }
+
+    let lookup = |index: usize, key: &KeyRef| -> Option<String> {
+        let module = modules[index].as_ref()?;
+        let local = |module: &Module, key: &KeyRef| match key {
+            KeyRef::Str(s) => Some(s.clone()),
+            KeyRef::Ident(name) => module.consts.get(name).cloned(),
+            KeyRef::Member(object, member) => module
+                .enums
+                .get(object)
+                .and_then(|e| e.get(member))
+                .cloned(),
+            KeyRef::Unknown => None,
+        };
+        if let Some(found) = local(module, key) {
+            return Some(found);
+        }
+        let (name, member) = match key {
+            KeyRef::Ident(name) => (name, None),
+            KeyRef::Member(object, member) => (object, Some(member)),
+            _ => return None,
+        };
+        let (source, imported) = module.imports.get(name)?;
+        let target = resolve_import(&files[index].1, source, &known)?;
+        let other = modules[target].as_ref()?;
+        match member {
+            None => other.consts.get(imported).cloned(),
+            Some(member) => other.enums.get(imported)?.get(member).cloned(),
+        }
+    };
+
+    files
+        .iter()
+        .enumerate()
+        .map(|(index, (_, rel))| {
+            let mut facts = FileFacts {
+                file: rel.clone(),
+                crate_name: crate::discover::NO_CRATE.to_owned(),
+                ..FileFacts::default()
+            };
+            let text = texts[index].as_deref();
+            match (&modules[index], text) {
+                (_, None) => {
+                    facts.failure = Some(ParseFailure {
+                        location: Location {
+                            file: rel.clone(),
+                            line: 1,
+                            column: 1,
+                        },
+                        message: "could not read the file as UTF-8 text".to_owned(),
+                    });
+                }
+                (None, Some(text)) if text.contains(PREFILTER) && text.len() > MAX_BYTES => {
+                    facts.failure = Some(ParseFailure {
+                        location: Location {
+                            file: rel.clone(),
+                            line: 1,
+                            column: 1,
+                        },
+                        message: format!(
+                            "front-end file too large to parse: {:.1} MiB (the limit is {} MiB); a bundle? exclude it",
+                            text.len() as f64 / (1024.0 * 1024.0),
+                            MAX_BYTES / (1024 * 1024)
+                        ),
+                    });
+                }
+                (None, Some(_)) => facts.skipped = true,
+                (Some(module), Some(_)) => {
+                    if let Some((offset, message)) = &module.failure {
+                        let (line, column) = line_column(&module.text, *offset);
+                        facts.failure = Some(ParseFailure {
+                            location: Location {
+                                file: rel.clone(),
+                                line,
+                                column,
+                            },
+                            message: message.clone(),
+                        });
+                        return facts;
+                    }
+                    for site in &module.sites {
+                        let (line, column) = line_column(&module.text, site.offset);
+                        let key = lookup(index, &site.key).map_or(KeyExpr::Unknown, KeyExpr::Str);
+                        facts.sites.push(RawSite {
+                            location: Location {
+                                file: rel.clone(),
+                                line,
+                                column,
+                            },
+                            kind: site.kind,
+                            key,
+                            key_text: site.key_text.clone(),
+                            holder: Holder::Type(rel.clone()),
+                            function: None,
+                            body: None,
+                            handler: site.handler.clone(),
+                            handler_ref: site.handler.as_ref().map(|_| HandlerRef::Opaque),
+                            payload: None,
+                            name_only: false,
+                            method_key: None,
+                        });
+                    }
+                }
+            }
+            facts
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vue_script_blocks_keep_their_places() {
+        let text = "<template>\n  <div/>\n</template>\n<script setup lang=\"ts\">\nconst a = 1;\n</script>\n";
+        let masked = script_text("App.vue", text);
+        assert_eq!(masked.len(), text.len());
+        assert!(masked.contains("const a = 1;"));
+        assert!(!masked.contains("template"));
+        assert_eq!(masked.lines().count(), text.lines().count());
+    }
+
+    #[test]
+    fn relative_imports() {
+        let known: BTreeMap<String, usize> = [
+            ("src/events.ts".to_owned(), 3),
+            ("src/lib/index.ts".to_owned(), 4),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(resolve_import("src/App.vue", "./events", &known), Some(3));
+        assert_eq!(
+            resolve_import("src/a/b.ts", "../events.js", &known),
+            Some(3)
+        );
+        assert_eq!(resolve_import("src/App.vue", "./lib", &known), Some(4));
+        assert_eq!(resolve_import("src/App.vue", "@/events", &known), None);
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("é\nx", 3), (2, 1));
+    }
+}
