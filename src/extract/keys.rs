@@ -367,7 +367,7 @@ fn branches_key(branches: Vec<KeyExpr>) -> KeyExpr {
 pub fn type_key(segments: &[String], scope: &Scope) -> KeyExpr {
     let resolve_self = |name: &str| -> String {
         if name == "Self" {
-            scope.self_type.clone().unwrap_or_else(|| name.to_owned())
+            scope.self_type.as_deref().unwrap_or(name).to_owned()
         } else {
             name.to_owned()
         }

@@ -9,6 +9,7 @@ mod source;
 mod visitor;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use keys::{KeyExpr, WRAPPER_FIELDS, WRAPPER_TYPES};
 pub use visitor::absolutize;
@@ -22,7 +23,8 @@ use crate::rules::RuleSet;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub module: usize,
-    pub self_type: Option<String>,
+    /// Shared by every scope inside the `impl` block: each call has a scope.
+    pub self_type: Option<Arc<str>>,
 }
 
 /// A module of the file (the file's own, or an inline `mod x { .. }` in it).
@@ -102,8 +104,12 @@ pub struct Range {
 impl Range {
     /// Whether a place of the same file lies inside.
     pub fn contains(&self, location: &Location) -> bool {
-        let at = (location.line, location.column);
-        self.start <= at && at <= self.end
+        self.contains_at(location.line, location.column)
+    }
+
+    /// [`Range::contains`] for a line and column.
+    pub fn contains_at(&self, line: u32, column: u32) -> bool {
+        self.start <= (line, column) && (line, column) <= self.end
     }
 }
 
@@ -237,7 +243,11 @@ impl Callee {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallFact {
     pub body: Option<Body>,
-    pub location: Location,
+    /// Where the call is in its file (`FileFacts::file`; see [`CallFact::location`]): a
+    /// large tree has hundreds of thousands of calls, too many for a copy of the file's
+    /// name each.
+    pub line: u32,
+    pub column: u32,
     pub callee: Callee,
     pub scope: Scope,
     /// The key each argument would be, if it is one; trailing arguments that are no key
@@ -246,8 +256,20 @@ pub struct CallFact {
     /// The type keys of a turbofish on the callee (`relay::<Ping>`), also for a function
     /// used as a value (`add_systems(Update, relay::<Ping>)`), for type-parameter keys.
     pub type_args: Vec<KeyExpr>,
-    pub holder: Holder,
-    pub function: Option<String>,
+    /// Shared by the calls of one body (and of one holder), as is `function`.
+    pub holder: Arc<Holder>,
+    pub function: Option<Arc<str>>,
+}
+
+impl CallFact {
+    /// Where the call is, given its file's name.
+    pub fn location(&self, file: &str) -> Location {
+        Location {
+            file: file.to_owned(),
+            line: self.line,
+            column: self.column,
+        }
+    }
 }
 
 /// Everything extraction learned from one file.

@@ -1,6 +1,7 @@
 //! The syn visitor that walks one file and records its facts.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -37,6 +38,7 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
         pending_closures: BTreeMap::new(),
         fn_body_pending: false,
         type_params: Vec::new(),
+        last_holder: None,
     };
     visitor.enter_module(&syntax.items);
     for item in &syntax.items {
@@ -45,7 +47,8 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
 }
 
 struct Function {
-    name: String,
+    /// Shared with the facts of every call in the function (`CallFact::function`).
+    name: Arc<str>,
     /// Index into `facts.functions`.
     index: usize,
     locals: Locals,
@@ -77,7 +80,7 @@ struct Visitor<'a> {
     /// The current module path inside the crate.
     module_names: Vec<String>,
     /// Self types of enclosing `impl` blocks (`None` inside a trait definition).
-    self_types: Vec<Option<String>>,
+    self_types: Vec<Option<Arc<str>>>,
     functions: Vec<Function>,
     /// Bodies that enclose the current node, innermost last.
     bodies: Vec<Body>,
@@ -88,6 +91,8 @@ struct Visitor<'a> {
     fn_body_pending: bool,
     /// Type parameters of the enclosing `impl` blocks and functions, outermost first.
     type_params: Vec<String>,
+    /// The holder the last call was given (`call_holder`).
+    last_holder: Option<Arc<Holder>>,
 }
 
 impl Visitor<'_> {
@@ -150,9 +155,24 @@ impl Visitor<'_> {
 
     fn holder(&self) -> Holder {
         match self.self_types.last().cloned().flatten() {
-            Some(ty) => Holder::Type(ty),
+            Some(ty) => Holder::Type(ty.to_string()),
             None => Holder::Module(self.module_names.clone()),
         }
+    }
+
+    /// [`Visitor::holder`], shared by the consecutive calls that have the same one: a
+    /// large file has thousands of calls, and a copy of the holder each took megabytes.
+    fn call_holder(&mut self) -> Arc<Holder> {
+        let current = self.self_types.last().and_then(Option::as_deref);
+        let same = match (self.last_holder.as_deref(), current) {
+            (Some(Holder::Type(held)), Some(ty)) => held == ty,
+            (Some(Holder::Module(held)), None) => *held == self.module_names,
+            _ => false,
+        };
+        if !same {
+            self.last_holder = Some(Arc::new(self.holder()));
+        }
+        Arc::clone(self.last_holder.as_ref().expect("set above"))
     }
 
     /// A call's path after the module's `use` imports are applied.
@@ -326,7 +346,7 @@ impl Visitor<'_> {
             key,
             key_text,
             holder: self.holder(),
-            function: self.functions.last().map(|f| f.name.clone()),
+            function: self.functions.last().map(|f| f.name.to_string()),
             body: self.bodies.last().copied(),
             handler,
             handler_ref,
@@ -340,7 +360,7 @@ impl Visitor<'_> {
     /// registered so that visiting it makes it a body of its own; no handler argument
     /// means a stream-style subscription, handled by the rest of the enclosing body.
     fn handler(&mut self, arg: Option<&Expr>, at: &Location) -> (String, HandlerRef) {
-        let enclosing = || self.functions.last().map(|f| f.name.clone());
+        let enclosing = || self.functions.last().map(|f| f.name.to_string());
         let Some(arg) = arg else {
             let name = enclosing().unwrap_or_else(|| "{stream}".to_owned());
             let body = self.bodies.last().copied();
@@ -403,14 +423,19 @@ impl Visitor<'_> {
         let index = self.facts.functions.len();
         self.facts.functions.push(FnFact {
             name: sig.ident.to_string(),
-            owner: self.self_types.last().cloned().flatten(),
+            owner: self
+                .self_types
+                .last()
+                .cloned()
+                .flatten()
+                .map(|ty| ty.to_string()),
             module: self.module_path(),
             params: params.clone(),
             param_types,
             returns: None,
         });
         self.functions.push(Function {
-            name: sig.ident.to_string(),
+            name: sig.ident.to_string().into(),
             index,
             locals: Locals::with_params(params),
             writers: BTreeMap::new(),
@@ -450,7 +475,7 @@ impl Visitor<'_> {
             ) {
                 if owner.starts_with(|c: char| c.is_uppercase()) && field.subpat.is_none() {
                     let name = if owner == "Self" {
-                        scope.self_type.clone().unwrap_or_else(|| owner.clone())
+                        scope.self_type.as_deref().unwrap_or(owner).to_owned()
                     } else {
                         owner.clone()
                     };
@@ -688,6 +713,7 @@ impl Visitor<'_> {
                 .last()
                 .cloned()
                 .flatten()
+                .map(|ty| ty.to_string())
                 .into_iter()
                 .collect()
         } else {
@@ -702,7 +728,7 @@ impl Visitor<'_> {
         }
         let (handler, handler_ref) = match kind {
             SiteKind::Subscribe => (
-                Some(function.name.clone()),
+                Some(function.name.to_string()),
                 Some(HandlerRef::Fn(function.index)),
             ),
             SiteKind::Publish => (None, None),
@@ -713,7 +739,7 @@ impl Visitor<'_> {
             key: KeyExpr::Unknown,
             key_text: text(&*node.receiver),
             holder: self.holder(),
-            function: Some(function.name.clone()),
+            function: Some(function.name.to_string()),
             body: self.bodies.last().copied(),
             handler,
             handler_ref,
@@ -848,15 +874,17 @@ impl Visitor<'_> {
             args.pop();
         }
         args.shrink_to_fit();
+        let start = span.start();
         let call = CallFact {
             body: self.bodies.last().copied(),
-            location: self.location(span),
+            line: start.line as u32,
+            column: start.column as u32 + 1,
             callee,
             scope,
             args,
             type_args,
-            holder: self.holder(),
-            function: self.functions.last().map(|f| f.name.clone()),
+            holder: self.call_holder(),
+            function: self.functions.last().map(|f| Arc::clone(&f.name)),
         };
         self.facts.calls.push(call);
     }
@@ -916,7 +944,11 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
         let name = match &*node.self_ty {
-            Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+            Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string().into()),
             _ => None,
         };
         self.self_types.push(name);
@@ -1363,7 +1395,7 @@ impl Visitor<'_> {
         let mut path = self.module_path();
         if associated {
             match &scope.self_type {
-                Some(ty) => path.push(ty.clone()),
+                Some(ty) => path.push(ty.to_string()),
                 None => return,
             }
         }

@@ -44,7 +44,7 @@ pub fn couplings(paths: &Paths<'_>, components: &BTreeMap<String, String>) -> Ve
     let through_calls = files.par_iter().flat_map_iter(|file| {
         let mut out = Vec::new();
         for call in &file.calls {
-            let Holder::Type(user) = &call.holder else {
+            let Holder::Type(user) = &*call.holder else {
                 continue;
             };
             if !components.contains_key(user) {
@@ -86,7 +86,7 @@ pub fn couplings(paths: &Paths<'_>, components: &BTreeMap<String, String>) -> Ve
                 Callee::Path(_) => Vec::new(),
             };
             for used in used {
-                out.push(coupling(components, user, used, call.location.clone()));
+                out.push(coupling(components, user, used, call.location(&file.file)));
             }
         }
         out

@@ -384,25 +384,31 @@ fn place(
     names: &ComponentNames,
 ) -> Placed {
     let call = at_call.map(|i| &file.calls[i]);
-    let holder = call.map_or(&raw.holder, |c| &c.holder);
+    let holder = call.map_or(&raw.holder, |c| &*c.holder);
+    let location = call.map_or_else(|| raw.location.clone(), |c| c.location(&file.file));
+    let test = file.test
+        || file
+            .test_ranges
+            .iter()
+            .any(|range| range.contains(&location));
     Placed {
         holder_type: match holder {
             Holder::Type(name) => Some(name.clone()),
             Holder::Module(_) => None,
         },
         site: Site {
-            location: call.map_or_else(|| raw.location.clone(), |c| c.location.clone()),
+            location,
             kind: raw.kind,
             key,
             pattern,
             component: names.name(&file.crate_name, holder),
-            function: call.map_or_else(|| raw.function.clone(), |c| c.function.clone()),
+            function: call.map_or_else(
+                || raw.function.clone(),
+                |c| c.function.as_deref().map(str::to_owned),
+            ),
             handler: raw.handler.clone(),
             payload: raw.payload.clone(),
-            test: file.test || {
-                let at = call.map_or(&raw.location, |c| &c.location);
-                file.test_ranges.iter().any(|range| range.contains(at))
-            },
+            test,
         },
         file: file_index,
         body: call.map_or(raw.body, |c| c.body),
@@ -533,6 +539,19 @@ impl Part {
             Part::Ranges(ranges) => ranges.iter().any(|range| range.contains(location)),
         }
     }
+
+    /// [`Part::contains`] for a call of the file named `file`, without a `Location`.
+    fn contains_call(&self, file: &str, call: &crate::extract::CallFact) -> bool {
+        match self {
+            Part::Whole => true,
+            Part::From(from) => {
+                (file, call.line, call.column) >= (from.file.as_str(), from.line, from.column)
+            }
+            Part::Ranges(ranges) => ranges
+                .iter()
+                .any(|range| range.contains_at(call.line, call.column)),
+        }
+    }
 }
 
 /// Follows every subscription's handler through the calls it makes (breadth first, so the
@@ -587,7 +606,7 @@ fn flows(paths: &Paths<'_>, calls: &CallGraph, placed: &[Placed]) -> (Vec<Flow>,
                 .unwrap_or_default()
             {
                 let facts = &paths.files()[frame.file];
-                if !after(&facts.calls[call].location) {
+                if !frame.part.contains_call(&facts.file, &facts.calls[call]) {
                     continue;
                 }
                 for &(file, function) in &calls.callees[frame.file][call] {

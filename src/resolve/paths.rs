@@ -427,7 +427,7 @@ impl<'a> Paths<'a> {
             return None;
         };
         let owner = match owner.as_str() {
-            "Self" => scope.self_type.clone()?,
+            "Self" => scope.self_type.as_deref()?.to_owned(),
             owner => self.alias_target(owner),
         };
         let found = self.assoc_consts.get(&(owner.as_str(), name.as_str()))?;
@@ -495,7 +495,7 @@ impl<'a> Paths<'a> {
                     return Vec::new();
                 }
                 if let Some(owner) = &scope.self_type {
-                    if let Some(found) = self.methods.get(&(owner.as_str(), name.as_str())) {
+                    if let Some(found) = self.methods.get(&(&**owner, name.as_str())) {
                         return self.nearest(file, found);
                     }
                 }
@@ -557,7 +557,7 @@ impl<'a> Paths<'a> {
         };
         let owner = if owner == "Self" {
             match &scope.self_type {
-                Some(ty) => ty.clone(),
+                Some(ty) => ty.to_string(),
                 None => return Vec::new(),
             }
         } else if STD_TYPES.contains(&owner.as_str()) {
@@ -624,7 +624,7 @@ impl<'a> Paths<'a> {
             "Self" => match &scope.self_type {
                 Some(ty) => {
                     let mut path = module.path.clone();
-                    path.push(ty.clone());
+                    path.push(ty.to_string());
                     vec![join(&path, &segments[1..])]
                 }
                 None => Vec::new(),
