@@ -44,8 +44,20 @@ const PREFILTER: &str = "@tauri-apps/api";
 
 /// The front-end files under `root`, sorted: `(path, relative path)`.
 pub fn discover(root: &Path, exclude: &GlobSet) -> Vec<(PathBuf, String)> {
+    discover_with_configs(root, exclude).0
+}
+
+/// Whether a file name is a TypeScript or JavaScript project config (import aliases).
+fn is_ts_config(name: &str) -> bool {
+    name == "jsconfig.json" || (name.starts_with("tsconfig") && name.ends_with(".json"))
+}
+
+/// [`discover`], and the `tsconfig*.json`/`jsconfig.json` files beside them.
+type Found = (Vec<(PathBuf, String)>, Vec<(PathBuf, String)>);
+
+fn discover_with_configs(root: &Path, exclude: &GlobSet) -> Found {
     if !root.is_dir() {
-        return Vec::new();
+        return Found::default();
     }
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
@@ -65,17 +77,21 @@ pub fn discover(root: &Path, exclude: &GlobSet) -> Vec<(PathBuf, String)> {
                     .is_some_and(|name| SKIPPED_DIRS.contains(&name)))
         })
         .build();
-    let mut files: Vec<(PathBuf, String)> = walker
+    let (mut files, mut configs): Found = Default::default();
+    for entry in walker
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
-        .filter(|entry| {
-            entry
-                .path()
-                .extension()
-                .and_then(|ext| ext.to_str())
-                .is_some_and(|ext| EXTENSIONS.contains(&ext))
-        })
-        .filter_map(|entry| {
+    {
+        let source = entry
+            .path()
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| EXTENSIONS.contains(&ext));
+        let config = entry.file_name().to_str().is_some_and(is_ts_config);
+        if !(source || config) {
+            continue;
+        }
+        let found = (|| {
             let rel = entry
                 .path()
                 .strip_prefix(root)
@@ -84,11 +100,17 @@ pub fn discover(root: &Path, exclude: &GlobSet) -> Vec<(PathBuf, String)> {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            (!exclude.is_match(&rel)).then(|| (entry.into_path(), rel))
-        })
-        .collect();
+            (!exclude.is_match(&rel)).then(|| (entry.path().to_path_buf(), rel))
+        })();
+        match found {
+            Some(found) if source => files.push(found),
+            Some(found) => configs.push(found),
+            None => {}
+        }
+    }
     files.sort();
-    files
+    configs.sort();
+    (files, configs)
 }
 
 /// A key as written, before names are looked up.
@@ -418,10 +440,169 @@ fn line_column(text: &str, offset: u32) -> (u32, u32) {
     (line, column)
 }
 
-/// The module a relative specifier names, among the front-end files found.
-fn resolve_import(from: &str, specifier: &str, known: &BTreeMap<String, usize>) -> Option<usize> {
+/// Import aliases from the `compilerOptions.paths` of the `tsconfig*.json` and
+/// `jsconfig.json` files of the front end (`"@/*": ["./src/*"]`), each applying to the
+/// files under its directory: a pattern's prefix (before `*`) and the targets' prefixes,
+/// relative to the analyzed root (through `baseUrl`).
+#[derive(Debug, Default)]
+pub struct Aliases {
+    /// (directory of the config, pattern prefix, exact pattern?, target prefixes)
+    entries: Vec<(String, String, bool, Vec<String>)>,
+}
+
+impl Aliases {
+    /// Reads the configs among `configs` (`(path, relative path)`).
+    fn read(configs: &[(PathBuf, String)]) -> Aliases {
+        let mut entries = Vec::new();
+        for (path, rel) in configs {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&strip_jsonc(&text)) else {
+                continue;
+            };
+            let Some(options) = value.get("compilerOptions") else {
+                continue;
+            };
+            let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+            let base = options
+                .get("baseUrl")
+                .and_then(|b| b.as_str())
+                .unwrap_or(".");
+            let Some(paths) = options.get("paths").and_then(|p| p.as_object()) else {
+                continue;
+            };
+            for (pattern, targets) in paths {
+                let exact = !pattern.contains('*');
+                let prefix = pattern.trim_end_matches('*').to_owned();
+                let targets: Vec<String> = targets
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str())
+                    .filter_map(|t| {
+                        let target = t.trim_end_matches('*');
+                        let mut path = normalize(&format!("{dir}/{base}/{target}"))?;
+                        if target.ends_with('/') && !path.is_empty() {
+                            path.push('/');
+                        }
+                        Some(path)
+                    })
+                    .collect();
+                entries.push((dir.clone(), prefix, exact, targets));
+            }
+        }
+        // Longest pattern first, as TypeScript matches.
+        entries.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.cmp(b)));
+        Aliases { entries }
+    }
+
+    /// The root-relative paths an aliased specifier may name, for a file at `from`.
+    fn expand(&self, from: &str, specifier: &str) -> Vec<String> {
+        for (dir, prefix, exact, targets) in &self.entries {
+            let applies = dir.is_empty() || from.starts_with(&format!("{dir}/"));
+            let matched = if *exact {
+                specifier == prefix
+            } else {
+                specifier.starts_with(prefix.as_str())
+            };
+            if applies && matched {
+                let rest = &specifier[prefix.len()..];
+                return targets.iter().map(|t| format!("{t}{rest}")).collect();
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// JSON with comments and trailing commas (tsconfig's dialect) made JSON.
+fn strip_jsonc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    // Then trailing commas: a comma outside strings whose next non-blank character closes.
+    let mut json = String::with_capacity(out.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, c) in out.char_indices() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' && matches!(out[at + 1..].trim_start().chars().next(), Some('}' | ']')) {
+            continue;
+        }
+        json.push(c);
+    }
+    json
+}
+
+/// `a/./b/../c` → `a/c`, without a leading `./`; `None` above the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The module a relative or aliased specifier names, among the front-end files found.
+fn resolve_import(
+    from: &str,
+    specifier: &str,
+    known: &BTreeMap<String, usize>,
+    aliases: &Aliases,
+) -> Option<usize> {
     if !(specifier.starts_with("./") || specifier.starts_with("../")) {
-        return None;
+        return aliases
+            .expand(from, specifier)
+            .iter()
+            .find_map(|base| module_file(base, known));
     }
     let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
     let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
@@ -434,7 +615,12 @@ fn resolve_import(from: &str, specifier: &str, known: &BTreeMap<String, usize>) 
             part => parts.push(part),
         }
     }
-    let base = parts.join("/");
+    module_file(&parts.join("/"), known)
+}
+
+/// The file a module path names: itself, with an extension, or its directory's index.
+fn module_file(base: &str, known: &BTreeMap<String, usize>) -> Option<usize> {
+    let base = base.to_owned();
     let mut candidates = vec![base.clone()];
     for ext in EXTENSIONS {
         candidates.push(format!("{base}.{ext}"));
@@ -455,7 +641,8 @@ fn resolve_import(from: &str, specifier: &str, known: &BTreeMap<String, usize>) 
 /// `skipped`.
 pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
     use rayon::prelude::*;
-    let files = discover(root, exclude);
+    let (files, configs) = discover_with_configs(root, exclude);
+    let aliases = Aliases::read(&configs);
     let known: BTreeMap<String, usize> = files
         .iter()
         .enumerate()
@@ -486,7 +673,7 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
                 continue;
             }
             if let Some((source, _)) = module.imports.get(name) {
-                wanted.extend(resolve_import(&files[index].1, source, &known));
+                wanted.extend(resolve_import(&files[index].1, source, &known, &aliases));
             }
         }
     }
@@ -521,7 +708,7 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
             _ => return None,
         };
         let (source, imported) = module.imports.get(name)?;
-        let target = resolve_import(&files[index].1, source, &known)?;
+        let target = resolve_import(&files[index].1, source, &known, &aliases)?;
         let other = modules[target].as_ref()?;
         match member {
             None => other.consts.get(imported).cloned(),
@@ -629,13 +816,42 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(resolve_import("src/App.vue", "./events", &known), Some(3));
+        let none = Aliases::default();
         assert_eq!(
-            resolve_import("src/a/b.ts", "../events.js", &known),
+            resolve_import("src/App.vue", "./events", &known, &none),
             Some(3)
         );
-        assert_eq!(resolve_import("src/App.vue", "./lib", &known), Some(4));
-        assert_eq!(resolve_import("src/App.vue", "@/events", &known), None);
+        assert_eq!(
+            resolve_import("src/a/b.ts", "../events.js", &known, &none),
+            Some(3)
+        );
+        assert_eq!(
+            resolve_import("src/App.vue", "./lib", &known, &none),
+            Some(4)
+        );
+        assert_eq!(
+            resolve_import("src/App.vue", "@/events", &known, &none),
+            None
+        );
+        let aliases = Aliases {
+            entries: vec![(
+                "".to_owned(),
+                "@/".to_owned(),
+                false,
+                vec!["src/".to_owned()],
+            )],
+        };
+        assert_eq!(
+            resolve_import("src/a/b.tsx", "@/events", &known, &aliases),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn tsconfig_is_jsonc() {
+        let text = "{\n  // comment\n  \"compilerOptions\": { /* x */ \"paths\": { \"@/*\": [\"./src/*\"], }, },\n}";
+        let value: serde_json::Value = serde_json::from_str(&strip_jsonc(text)).unwrap();
+        assert_eq!(value["compilerOptions"]["paths"]["@/*"][0], "./src/*");
     }
 
     #[test]
