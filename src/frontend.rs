@@ -643,21 +643,49 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
     use rayon::prelude::*;
     let (files, configs) = discover_with_configs(root, exclude);
     let aliases = Aliases::read(&configs);
-    let known: BTreeMap<String, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, (_, rel))| (rel.clone(), i))
-        .collect();
     let texts: Vec<Option<String>> = files
         .par_iter()
         .map(|(path, _)| std::fs::read_to_string(path).ok())
         .collect();
-    let mut modules: Vec<Option<Module>> = files
+    let rels: Vec<String> = files.into_iter().map(|(_, rel)| rel).collect();
+    facts_of(&rels, &texts, &aliases, true)
+}
+
+/// Whether a relative path names a front-end file.
+pub fn is_front_end(rel: &str) -> bool {
+    rel.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext))
+}
+
+/// [`analyze`] on in-memory files (`(relative path, text)`), without import aliases and
+/// without the prefilter (every file is parsed, as `crate::analyze_sources` parses every
+/// Rust file): the entry point for fuzzing and embedding.
+pub fn analyze_texts(sources: &[(String, String)]) -> Vec<FileFacts> {
+    let rels: Vec<String> = sources.iter().map(|(rel, _)| rel.clone()).collect();
+    let texts: Vec<Option<String>> = sources.iter().map(|(_, text)| Some(text.clone())).collect();
+    facts_of(&rels, &texts, &Aliases::default(), false)
+}
+
+/// The facts of the front-end files `rels` with their texts (`None`: unreadable).
+fn facts_of(
+    rels: &[String],
+    texts: &[Option<String>],
+    aliases: &Aliases,
+    prefilter: bool,
+) -> Vec<FileFacts> {
+    use rayon::prelude::*;
+    let known: BTreeMap<String, usize> = rels
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| (rel.clone(), i))
+        .collect();
+    let mut modules: Vec<Option<Module>> = rels
         .par_iter()
-        .zip(&texts)
-        .map(|((_, rel), text)| {
+        .zip(texts)
+        .map(|(rel, text)| {
             let text = text.as_deref()?;
-            (text.contains(PREFILTER) && text.len() <= MAX_BYTES).then(|| parse_module(rel, text))
+            ((!prefilter || text.contains(PREFILTER)) && text.len() <= MAX_BYTES)
+                .then(|| parse_module(rel, text))
         })
         .collect();
     // The relative modules that keys are imported from, parsed on demand.
@@ -673,7 +701,7 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
                 continue;
             }
             if let Some((source, _)) = module.imports.get(name) {
-                wanted.extend(resolve_import(&files[index].1, source, &known, &aliases));
+                wanted.extend(resolve_import(&rels[index], source, &known, aliases));
             }
         }
     }
@@ -682,7 +710,7 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
     for index in wanted {
         if modules[index].is_none() {
             if let Some(text) = texts[index].as_deref().filter(|t| t.len() <= MAX_BYTES) {
-                modules[index] = Some(parse_module(&files[index].1, text));
+                modules[index] = Some(parse_module(&rels[index], text));
             }
         }
     }
@@ -708,7 +736,7 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
             _ => return None,
         };
         let (source, imported) = module.imports.get(name)?;
-        let target = resolve_import(&files[index].1, source, &known, &aliases)?;
+        let target = resolve_import(&rels[index], source, &known, aliases)?;
         let other = modules[target].as_ref()?;
         match member {
             None => other.consts.get(imported).cloned(),
@@ -716,10 +744,9 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
         }
     };
 
-    files
-        .iter()
+    rels.iter()
         .enumerate()
-        .map(|(index, (_, rel))| {
+        .map(|(index, rel)| {
             let mut facts = FileFacts {
                 file: rel.clone(),
                 crate_name: crate::discover::NO_CRATE.to_owned(),
@@ -737,7 +764,9 @@ pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
                         message: "could not read the file as UTF-8 text".to_owned(),
                     });
                 }
-                (None, Some(text)) if text.contains(PREFILTER) && text.len() > MAX_BYTES => {
+                (None, Some(text))
+                    if (!prefilter || text.contains(PREFILTER)) && text.len() > MAX_BYTES =>
+                {
                     facts.failure = Some(ParseFailure {
                         location: Location {
                             file: rel.clone(),

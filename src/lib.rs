@@ -120,19 +120,26 @@ pub fn analyze(
 pub fn analyze_sources(sources: &[(String, String)], config: &Config, levels: &Levels) -> Analysis {
     let mut rules = RuleSet::new(&config.presets, &config.rules);
     rules.skip_tests = !config.tests;
+    // With the tauri preset, front-end files go to the front end's parser.
+    let tauri = config.presets.contains(&rules::Preset::Tauri);
+    let (front, rust): (Vec<_>, Vec<_>) = sources
+        .iter()
+        .cloned()
+        .partition(|(rel, _)| tauri && frontend::is_front_end(rel));
     let discovery = discover::Discovery {
-        files: sources
+        files: rust
             .iter()
             .map(|(rel, _)| discover::loose_file(rel))
             .collect(),
         ..discover::Discovery::default()
     };
-    let facts: Vec<extract::FileFacts> = discovery
+    let mut facts: Vec<extract::FileFacts> = discovery
         .files
         .iter()
-        .zip(sources)
+        .zip(&rust)
         .map(|(file, (_, text))| extract::extract_text(file, text, &rules))
         .collect();
+    facts.extend(frontend::analyze_texts(&front));
     finish(
         facts,
         &discovery,

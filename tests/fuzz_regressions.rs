@@ -114,3 +114,34 @@ fn nested_generics() {
     );
     assert_eq!(run_binary(&text), Some(0));
 }
+
+/// The `analyze_frontend` target's shape: a front-end file beside a Rust file, under the
+/// tauri preset; broken and odd inputs must give a valid report (oxc's error paths, the
+/// `<script>` blanking, key resolution).
+#[test]
+fn front_end_inputs_analyze_cleanly() {
+    let config = Config::parse("choreo.toml", "[analysis]\npresets = [\"tauri\"]\n").unwrap();
+    let rust =
+        "fn setup(app: &tauri::AppHandle) {\n    app.emit(\"sync-progress\", 1).unwrap();\n}\n";
+    let inputs = [
+        ("src/main.ts", "import { listen } from \"@tauri-apps/api/event\";\nlisten(\"sync-progress\", () => {});\n"),
+        ("src/main.ts", "import { listen } from \"@tauri-apps/api/event\";\nlisten(`unterminated"),
+        ("src/main.ts", "import * as e from '@tauri-apps/api/event'; e.emit(E.X); enum E { X = 'x' }"),
+        ("src/App.vue", "<script setup lang=\"ts\">\nimport { emit } from '@tauri-apps/api/event'\nemit('a')"),
+        ("src/App.vue", "<script><script></script></script><script"),
+        ("src/App.svelte", "<script lang=\"ts\">é ü 注文</script>\n<h1>{x}</h1>"),
+        ("src/a.js", "\u{feff}import{emit}from'@tauri-apps/api/event';emit(...args)"),
+        ("src/a.tsx", "const x = <div>{listen('a', () => {})}</div>;"),
+        ("src/a.mjs", ""),
+    ];
+    for (rel, text) in inputs {
+        eprintln!("checking {rel}: {text:?}");
+        fuzz_checks::check(
+            &[
+                ("src-tauri/src/main.rs".to_owned(), rust.to_owned()),
+                (rel.to_owned(), text.to_owned()),
+            ],
+            &config,
+        );
+    }
+}
