@@ -16,6 +16,7 @@ pub mod extract;
 pub mod graph;
 pub mod init;
 pub mod lints;
+pub mod merge;
 pub mod model;
 pub mod modtree;
 pub mod prefilter;
