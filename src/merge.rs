@@ -569,48 +569,28 @@ fn feedback_loops(model: &Model, graph: &EventGraph) -> Vec<FeedbackLoop> {
 /// key, or a loop's keys).
 type HiddenKey = (String, &'static str, String);
 
-/// The graph findings each service hid from its own report, by a suppression, a level or
-/// its baseline: an event whose health the service reported as orphaned or unused, or a
-/// loop it reported, without the finding. They stay hidden in the merge.
+/// The loops each service hid from its own report (a suppression, its level, its
+/// baseline): a loop it lists in `feedback_loops` without its finding. The same loop stays
+/// hidden in the merge: a loop within one service was that service's call. Orphans and
+/// unused subscriptions are not carried like this: whether another service hears or feeds
+/// an event is exactly what the merge decides, so a service may allow those lints alone.
 fn hidden_by_services(inputs: &[&Input]) -> BTreeSet<HiddenKey> {
     let mut hidden = BTreeSet::new();
     for input in inputs {
         let report = &input.report;
-        let shown: BTreeSet<(&str, Option<&str>)> = report
+        let shown: BTreeSet<&str> = report
             .findings
             .iter()
-            .map(|f| (f.lint, f.event.as_deref()))
+            .filter(|f| f.lint == "feedback_loop")
+            .filter_map(|f| f.event.as_deref())
             .collect();
-        let service = |s: Option<&Option<String>>| -> String {
-            s.and_then(Option::clone)
-                .unwrap_or_else(|| input.service.clone())
-        };
-        for event in &report.events {
-            let (lint, first) = match event.health {
-                Health::Orphaned => (
-                    "orphaned_event",
-                    event.publishers.first().map(|p| &p.service),
-                ),
-                Health::Unused => (
-                    "unused_subscription",
-                    event.subscribers.first().map(|s| &s.service),
-                ),
-                _ => continue,
-            };
-            if !shown.contains(&(lint, Some(event.key.as_str()))) {
-                hidden.insert((service(first), lint, event.key.clone()));
-            }
-        }
         for cycle in &report.feedback_loops {
             let Some(first) = cycle.path.first() else {
                 continue;
             };
-            if !shown.contains(&("feedback_loop", Some(first.event.as_str()))) {
-                hidden.insert((
-                    service(Some(&first.service)),
-                    "feedback_loop",
-                    cycle.events.join("\n"),
-                ));
+            if !shown.contains(first.event.as_str()) {
+                let service = first.service.as_deref().unwrap_or(&input.service);
+                hidden.insert((service.to_owned(), "feedback_loop", cycle.events.join("\n")));
             }
         }
     }

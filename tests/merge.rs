@@ -377,3 +377,65 @@ fn fewer_than_two_reports_are_refused() {
     let message = refused(dir.path(), &[]);
     assert!(message.contains("0 were given"), "{message}");
 }
+
+#[test]
+fn a_loop_a_service_allowed_stays_allowed_and_a_new_one_is_not() {
+    let dir = services();
+    let tree = dir.path().join("inventory");
+    std::fs::create_dir_all(tree.join("src")).unwrap();
+    std::fs::write(
+        tree.join("choreo.toml"),
+        "[analysis]\nname = \"inventory\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("src/lib.rs"),
+        r#"pub fn wire(bus: &Bus) {
+    // choreo: allow(feedback_loop) -- bounded by max_retries
+    bus.subscribe("stock.check", |e| bus.publish("stock.recheck", e));
+    bus.subscribe("stock.recheck", |e| bus.publish("stock.check", e));
+}
+"#,
+    )
+    .unwrap();
+    let analyzed = choreo(
+        dir.path(),
+        &["analyze", "inventory", "-o", "inventory.json", "--quiet"],
+    );
+    assert_eq!(analyzed.status.code(), Some(0), "{}", stderr(&analyzed));
+    let output = choreo(
+        dir.path(),
+        &[
+            "merge",
+            "orders.json",
+            "billing.json",
+            "inventory.json",
+            "-c",
+            "nats.toml",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&stdout(&output));
+    let loops: Vec<&Value> = report["feedback_loops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cycle| &cycle["events"])
+        .collect();
+    assert_eq!(
+        loops,
+        [
+            &serde_json::json!(["billing.retry", "payment.retry"]),
+            &serde_json::json!(["stock.check", "stock.recheck"])
+        ]
+    );
+    // The loop through orders and billing is new in the system view: it is reported.
+    let findings: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["lint"].as_str().unwrap(), f["event"].as_str().unwrap()))
+        .collect();
+    assert_eq!(findings, [("feedback_loop", "billing.retry")]);
+}
