@@ -439,3 +439,63 @@ fn a_loop_a_service_allowed_stays_allowed_and_a_new_one_is_not() {
         .collect();
     assert_eq!(findings, [("feedback_loop", "billing.retry")]);
 }
+
+/// The README's walk-through shows real output: the merge's, and each service's summary.
+#[test]
+fn the_readme_walk_through_is_what_choreo_prints() {
+    let dir = services();
+    std::fs::write(
+        dir.path().join("system.toml"),
+        "[analysis]\ntopic_syntax = \"nats\"\n",
+    )
+    .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    // The lines after `$ COMMAND` up to the next `$ ` or the end of the block.
+    let shown = |command: &str| -> String {
+        let start = readme
+            .find(&format!("$ {command}\n"))
+            .unwrap_or_else(|| panic!("the README runs `{command}`"))
+            + command.len()
+            + 3;
+        let rest = &readme[start..];
+        let end = ["\n$ ", "\n```"]
+            .iter()
+            .filter_map(|mark| rest.find(mark))
+            .min()
+            .unwrap();
+        rest[..end + 1].to_owned()
+    };
+    let merge = choreo(
+        dir.path(),
+        &[
+            "merge",
+            "orders.json",
+            "billing.json",
+            "-c",
+            "system.toml",
+            "-o",
+            "system.json",
+        ],
+    );
+    assert_eq!(
+        shown("choreo merge orders.json billing.json -c system.toml -o system.json"),
+        stdout(&merge)
+    );
+    for service in ["orders", "billing"] {
+        let tree = fixtures().join(service);
+        let output = choreo(
+            dir.path(),
+            &["analyze", tree.to_str().unwrap(), "-o", "apart.json"],
+        );
+        let printed = stdout(&output);
+        let lines: Vec<&str> = printed.lines().collect();
+        let tail = lines[lines.len() - 7..].join("\n") + "\n";
+        assert_eq!(
+            shown(&format!(
+                "choreo analyze {service} -o {service}.json | tail -n 7"
+            )),
+            tail
+        );
+    }
+}
