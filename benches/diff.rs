@@ -48,6 +48,7 @@ fn report(events: usize, head: bool) -> Report {
                     } else {
                         Vec::new()
                     },
+                    service: None,
                 })
                 .collect();
             if head && i % 50 == 11 {
@@ -68,6 +69,7 @@ fn report(events: usize, head: bool) -> Report {
                         component: format!("Service{}", i % 17),
                         function: Some(format!("emit_{p}")),
                         payload_keys: vec!["id".to_owned()],
+                        service: None,
                     })
                     .collect(),
                 subscribers,
@@ -109,6 +111,7 @@ fn report(events: usize, head: bool) -> Report {
         findings: Vec::new(),
         parse_errors: Vec::new(),
         baseline: None,
+        services: None,
         analysis_hash: String::new(),
     };
     report.analysis_hash = choreo::report::analysis_hash(&report);

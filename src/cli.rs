@@ -68,6 +68,9 @@ enum Command {
     /// Compare two reports, or the tree with a git revision: what a change does to the
     /// event flows.
     Diff(DiffArgs),
+    /// Join the reports of several services into one system view, and gate on it like
+    /// `analyze`.
+    Merge(MergeArgs),
     /// Print a lint's documentation (all lints when no name is given).
     Explain {
         /// The lint's name, e.g. `orphaned_event`.
@@ -173,6 +176,23 @@ struct DiffArgs {
         default_value = "new-findings"
     )]
     fail_on: Vec<FailOn>,
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// The services' reports (at least two), each written by `analyze` with `-o`.
+    #[arg(value_name = "REPORT.json")]
+    reports: Vec<PathBuf>,
+    /// The merge config: only its `topic_syntax`, `[events]` and `[lints]` apply.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Also write the merged report to this file; `-` writes it to stdout (and nothing
+    /// else).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -334,6 +354,7 @@ where
         }
         Command::Audit(command) => audit(&command),
         Command::Diff(args) => diff(&args),
+        Command::Merge(args) => merge(&args),
     }
 }
 
@@ -767,6 +788,51 @@ fn diff_trees(
     let base = crate::analyze(&tree.root, &base_config, &base_config.levels, None)
         .wrap_err_with(|| format!("analyzing the base revision `{rev}`"))?;
     Ok((base.report, head.report, tree.prefix.clone()))
+}
+
+fn merge(args: &MergeArgs) -> miette::Result<Status> {
+    let config = match &args.config {
+        Some(file) => Config::load(file)?,
+        None => Config::default(),
+    };
+    let inputs = crate::merge::read_inputs(&args.reports)?;
+    let report = crate::merge::merge(&inputs, &config, &config.levels);
+
+    let to_stdout = args.output.as_deref() == Some("-");
+    if let Some(path) = args.output.as_deref().filter(|_| !to_stdout) {
+        write_file(Path::new(path), &report.to_json(), "merged report")?;
+    }
+    let printed = match args.format {
+        Format::Human => {
+            let color = !to_stdout
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let style = render::human::Style {
+                color,
+                ..render::human::Style::default()
+            };
+            // A merged report's places are in the services' trees, not here: no snippets.
+            let mut text = render::human::diagnostics(&report, Path::new(""), style);
+            text.push_str(&render::human::summary(&report));
+            text
+        }
+        Format::Json if to_stdout => String::new(),
+        Format::Json => render::json(&report),
+        Format::Sarif => render::sarif::render(&report),
+        Format::Github => render::github::render(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if to_stdout {
+        emit(&mut std::io::stderr().lock(), &printed)?;
+        emit(&mut stdout, &report.to_json())?;
+    } else {
+        emit(&mut stdout, &printed)?;
+    }
+    Ok(if report.denials() > 0 {
+        Status::Failed
+    } else {
+        Status::Clean
+    })
 }
 
 /// Appends to a file, creating it: `$GITHUB_STEP_SUMMARY` collects every step's output.

@@ -17,6 +17,7 @@ pub mod frontend;
 pub mod graph;
 pub mod init;
 pub mod lints;
+pub mod merge;
 pub mod model;
 pub mod modtree;
 pub mod prefilter;

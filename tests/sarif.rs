@@ -327,3 +327,26 @@ fn the_schema_rejects_a_broken_log() {
         assert!(!validator.is_valid(&log), "{pointer} was not checked");
     }
 }
+
+#[test]
+fn a_merged_report_is_valid_sarif() {
+    let inputs: Vec<choreo::merge::Input> = ["orders", "billing"]
+        .iter()
+        .map(|service| {
+            let dir = fixture(&format!("fixtures/services/{service}"));
+            choreo::merge::Input::new(Path::new(&format!("{service}.json")), analyze(&dir).report)
+        })
+        .collect();
+    let config =
+        choreo::config::Config::parse("nats.toml", "[analysis]\ntopic_syntax = \"nats\"\n")
+            .unwrap();
+    let merged = choreo::merge::merge(&inputs, &config, &config.levels);
+    let text = choreo::render::sarif::render(&merged);
+    assert_valid(&text);
+    let log = parse(&text);
+    let services: Vec<&Value> = results(&log)
+        .iter()
+        .map(|result| &result["properties"]["service"])
+        .collect();
+    assert_eq!(services, [&Value::from("orders")]);
+}

@@ -195,9 +195,31 @@ pub fn lint(model: &Model, graph: &EventGraph, levels: &Levels) -> Vec<Leveled> 
     raw.extend(direct_coupling::check(model, graph));
 
     let (kept, unused) = unused_suppression::apply(model, raw);
-    let mut findings: Vec<Leveled> = kept
+    leveled(kept.into_iter().chain(unused), levels)
+}
+
+/// The lints that read only the graph's health and loops: what `choreo merge` recomputes
+/// for a system of services, where every other finding is carried over from its service.
+pub static GRAPH_LINTS: &[&Lint] = &[
+    &orphaned_event::LINT,
+    &unused_subscription::LINT,
+    &feedback_loop::LINT,
+];
+
+/// Runs the [`GRAPH_LINTS`] and applies levels, sorted like [`lint`]. There are no
+/// suppressions to apply: a merged model has no sources.
+pub fn lint_graph(model: &Model, graph: &EventGraph, levels: &Levels) -> Vec<Leveled> {
+    let mut raw = Vec::new();
+    raw.extend(orphaned_event::check(model, graph));
+    raw.extend(unused_subscription::check(model, graph));
+    raw.extend(feedback_loop::check(model, graph));
+    leveled(raw, levels)
+}
+
+/// Levels applied (`allow` dropped), sorted by place, lint, event and message.
+fn leveled(raw: impl IntoIterator<Item = Finding>, levels: &Levels) -> Vec<Leveled> {
+    let mut findings: Vec<Leveled> = raw
         .into_iter()
-        .chain(unused)
         .filter_map(|finding| {
             let level = levels.get(finding.lint);
             (level != Level::Allow).then_some(Leveled { finding, level })

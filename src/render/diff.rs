@@ -741,6 +741,7 @@ mod tests {
                             component: "Producer".to_owned(),
                             function: Some("run".to_owned()),
                             payload_keys: Vec::new(),
+                            service: None,
                         })
                         .collect(),
                     subscribers: Vec::new(),
@@ -756,6 +757,7 @@ mod tests {
             findings: Vec::new(),
             parse_errors: Vec::new(),
             baseline: None,
+            services: None,
             analysis_hash: format!("{prefix}-hash"),
         }
     }

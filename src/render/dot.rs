@@ -534,6 +534,7 @@ pub(super) mod tests {
                             component: name.to_string(),
                             function: None,
                             payload_keys: Vec::new(),
+                            service: None,
                         }
                     })
                     .collect();
@@ -554,6 +555,7 @@ pub(super) mod tests {
                             component: name.to_string(),
                             handler: Some("on_event".to_owned()),
                             publishes: Vec::new(),
+                            service: None,
                         }
                     })
                     .collect();
@@ -579,6 +581,7 @@ pub(super) mod tests {
                         via: Vec::new(),
                         publishes: publishes.to_string(),
                         published_at: String::new(),
+                        service: None,
                     })
                     .collect(),
             })
@@ -611,6 +614,7 @@ pub(super) mod tests {
                     name,
                     publishes,
                     subscribes,
+                    service: None,
                 }
             })
             .collect();

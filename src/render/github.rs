@@ -20,7 +20,11 @@ pub fn render(report: &Report) -> String {
             escape_property(&finding.file),
             finding.line,
             finding.column,
-            escape_property(&format!("choreo({})", finding.lint)),
+            // In a merged report the file is in the named service's tree.
+            escape_property(&match &finding.service {
+                Some(service) => format!("choreo({}) in {service}", finding.lint),
+                None => format!("choreo({})", finding.lint),
+            }),
             escape_data(&format!("{} (help: {})", finding.message, finding.help)),
         );
     }

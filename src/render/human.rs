@@ -64,6 +64,14 @@ pub fn summary(report: &Report) -> String {
         "Event types: {}   Publications: {}   Subscriptions: {}   Components: {}",
         s.event_types, s.publications, s.subscriptions, s.components
     );
+    if let Some(services) = &report.services {
+        let _ = writeln!(
+            out,
+            "Services: {} ({})",
+            services.len(),
+            services.join(", ")
+        );
+    }
     let width = report
         .events
         .iter()
@@ -147,8 +155,13 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
     };
     // A generated or minified line would fill the terminal; such a finding is shown by its
     // location alone.
-    let source = sources
-        .get(&finding.file)
+    // A merged report's places are in the services' own trees, which are not at hand:
+    // such a finding is shown by its service and location alone.
+    let source = finding
+        .service
+        .is_none()
+        .then(|| sources.get(&finding.file))
+        .flatten()
         .filter(|text| line_length(text, finding.line) <= MAX_SNIPPET_LINE);
     let mut labels = Vec::new();
     let mut elsewhere = Vec::new();
@@ -174,8 +187,12 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
                 span,
             )),
             None => elsewhere.push(format!(
-                "{}: {}:{}:{}",
-                related.message, related.file, related.line, related.column
+                "{}: {}{}:{}:{}",
+                related.message,
+                in_service(related.service.as_deref()),
+                related.file,
+                related.line,
+                related.column
             )),
         }
     }
@@ -208,12 +225,25 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
         .with_severity(severity)
         .with_help(help)
         .with_labels(labels);
-    let located = format!("{}:{}:{}", finding.file, finding.line, finding.column);
+    let located = format!(
+        "{}{}:{}:{}",
+        in_service(finding.service.as_deref()),
+        finding.file,
+        finding.line,
+        finding.column
+    );
     match source {
         Some(text) => miette::Report::new(diagnostic)
             .with_source_code(NamedSource::new(&finding.file, text.to_owned())),
         None => miette::Report::new(diagnostic.with_url(located)),
     }
+}
+
+/// `[billing] ` before a place in a merged report; nothing otherwise.
+fn in_service(service: Option<&str>) -> String {
+    service
+        .map(|service| format!("[{service}] "))
+        .unwrap_or_default()
 }
 
 /// Lines longer than this (in characters) are not drawn in a snippet.

@@ -120,6 +120,11 @@ fn result(finding: &Finding, fingerprint: &str) -> Value {
         "locations": [primary],
         "partialFingerprints": { FINGERPRINT: fingerprint },
     });
+    // In a merged report the file is in the service's tree; SARIF has no per-result base
+    // for it, so the service rides along as a property.
+    if let Some(service) = &finding.service {
+        result["properties"] = json!({ "service": service });
+    }
     if let Some(index) = LINTS.iter().position(|lint| lint.name == finding.lint) {
         result["ruleIndex"] = json!(index);
     }

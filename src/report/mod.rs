@@ -27,6 +27,8 @@
 //!                  after levels and suppressions, sorted by place
 //! parse_errors[]   {file, line, column, message}
 //! baseline         {hidden, stale[]}: only when `--baseline` was given
+//! services         merged reports only (`choreo merge`): the service names, sorted; every
+//!                  site, component, loop hop, finding and parse error then carries `service`
 //! analysis_hash    SHA-256 (hex) of the canonical JSON of everything above
 //! ```
 //!
@@ -70,6 +72,9 @@ pub struct Report {
     /// Present when a baseline was applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
+    /// In a merged report (`choreo merge`): the names of the services joined, sorted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
     pub analysis_hash: String,
 }
 
@@ -129,6 +134,9 @@ pub struct Publisher {
     pub component: String,
     pub function: Option<String>,
     pub payload_keys: Vec<String>,
+    /// In a merged report (`choreo merge`): the service the site is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +148,9 @@ pub struct Subscriber {
     pub handler: Option<String>,
     /// The keys the handler publishes, directly or through calls (the graph's edges), sorted.
     pub publishes: Vec<String>,
+    /// In a merged report (`choreo merge`): the service the site is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +158,9 @@ pub struct Component {
     pub name: String,
     pub publishes: Vec<String>,
     pub subscribes: Vec<String>,
+    /// In a merged report (`choreo merge`): the service the site is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +179,9 @@ pub struct LoopHop {
     pub via: Vec<String>,
     pub publishes: String,
     pub published_at: String,
+    /// In a merged report (`choreo merge`): the service the site is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 /// Read back through `read::WireFinding`, which looks the lint up in the registry.
@@ -178,6 +195,9 @@ pub struct Finding {
     pub file: String,
     pub line: u32,
     pub column: u32,
+    /// In a merged report (`choreo merge`): the service the finding is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// What the primary location's label says; for renderers, not part of the wire format.
     #[serde(skip)]
     pub label: String,
@@ -194,6 +214,8 @@ pub struct Finding {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Related {
+    /// In a merged report: the service of the place.
+    pub service: Option<String>,
     pub file: String,
     pub line: u32,
     pub column: u32,
@@ -206,6 +228,9 @@ pub struct ParseError {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// In a merged report (`choreo merge`): the service the file is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 /// Builds the report of an analysis, hash included; a baseline, if given, hides the
@@ -239,6 +264,7 @@ pub fn build_report(
                             .flatten()
                             .map(|field| field.name.clone())
                             .collect(),
+                        service: None,
                     }
                 })
                 .collect(),
@@ -254,6 +280,7 @@ pub fn build_report(
                         component: site.component.clone(),
                         handler: site.handler.clone(),
                         publishes: published_by(model, i),
+                        service: None,
                     }
                 })
                 .collect(),
@@ -275,6 +302,7 @@ pub fn build_report(
             name: name.to_owned(),
             publishes: publishes.into_iter().map(str::to_owned).collect(),
             subscribes: subscribes.into_iter().map(str::to_owned).collect(),
+            service: None,
         })
         .collect();
     let mut findings: Vec<Finding> = findings
@@ -290,11 +318,13 @@ pub fn build_report(
                 file: finding.primary.file.clone(),
                 line: finding.primary.line,
                 column: finding.primary.column,
+                service: None,
                 label: finding.primary_label.clone(),
                 related: finding
                     .secondary
                     .iter()
                     .map(|label| Related {
+                        service: None,
                         file: label.location.file.clone(),
                         line: label.location.line,
                         column: label.location.column,
@@ -315,6 +345,7 @@ pub fn build_report(
             line: failure.location.line,
             column: failure.location.column,
             message: failure.message.clone(),
+            service: None,
         })
         .collect();
     let count = |kind| model.sites.iter().filter(|site| site.kind == kind).count();
@@ -343,6 +374,7 @@ pub fn build_report(
         findings,
         parse_errors,
         baseline,
+        services: None,
         analysis_hash: String::new(),
     };
     report.analysis_hash = analysis_hash(&report);
@@ -403,6 +435,7 @@ fn feedback_loops(model: &Model, graph: &EventGraph) -> Vec<FeedbackLoop> {
                         via: flow.via.clone(),
                         publishes: publish.key.clone(),
                         published_at: publish.location.to_string(),
+                        service: None,
                     }
                 })
                 .collect(),

@@ -102,6 +102,8 @@ struct WireFinding {
     file: String,
     line: u32,
     column: u32,
+    #[serde(default)]
+    service: Option<String>,
 }
 
 // By hand: a derived impl would borrow `lint: &'static str` from the input.
@@ -119,6 +121,7 @@ impl<'de> serde::Deserialize<'de> for super::Finding {
             file: wire.file,
             line: wire.line,
             column: wire.column,
+            service: wire.service,
             label: String::new(),
             related: Vec::new(),
             component: None,
