@@ -5,8 +5,9 @@
 //! Rust ones in one graph. Keys are resolved here, in the front end's own terms (string and
 //! template literals, `const` strings and string `enum` members of the module or imported
 //! from a relative module); what reaches `resolve` is a plain string key or nothing (a
-//! `dynamic_event_key`). Handlers are not followed yet: a front-end listener is a
-//! subscription whose handler publishes nothing.
+//! `dynamic_event_key`). A listener's inline handler (arrow function or function
+//! expression) becomes a `FnFact` body of its own, holding the emits written inside it, so
+//! loops cross the border; named handlers and the calls a handler makes are not followed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
 use oxc_span::SourceType;
 
-use crate::extract::{FileFacts, HandlerRef, Holder, KeyExpr, RawSite};
+use crate::extract::{Body, FileFacts, FnFact, HandlerRef, Holder, KeyExpr, RawSite};
 use crate::model::{Location, ParseFailure, SiteKind};
 
 /// File extensions of a front end.
@@ -131,6 +132,9 @@ struct RawFrontSite {
     key_text: String,
     offset: u32,
     handler: Option<String>,
+    /// For a subscription whose handler is an inline function: its index in
+    /// `Module::handlers`; for a publish: the innermost such handler around it.
+    body: Option<usize>,
 }
 
 /// What one module declares and does.
@@ -141,6 +145,8 @@ struct Module {
     /// Local name → (module specifier, imported name; `*` for a namespace).
     imports: HashMap<String, (String, String)>,
     sites: Vec<RawFrontSite>,
+    /// Inline handler functions of listeners (arrow functions, function expressions).
+    handlers: usize,
     /// Line starts of the (masked) text, for line and column.
     text: String,
     failure: Option<(u32, String)>,
@@ -193,6 +199,7 @@ fn parse_module(rel: &str, text: &str) -> Module {
         module: Module::default(),
         windows: Vec::new(),
         text: &text,
+        inside: Vec::new(),
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         let (offset, message) = parsed
@@ -222,6 +229,8 @@ struct Collector<'t> {
     /// Local names bound to a window or webview object.
     windows: Vec<String>,
     text: &'t str,
+    /// The inline handlers whose bodies enclose the current node, innermost last.
+    inside: Vec<usize>,
 }
 
 impl Collector<'_> {
@@ -415,13 +424,38 @@ impl<'a> Visit<'a> for Collector<'_> {
                     Expression::StaticMemberExpression(member) => member.property.span.start,
                     callee => callee.span().start,
                 };
+                // An inline handler is a body of its own: what it emits is the
+                // listener's (for loops across the border).
+                let inline = kind == SiteKind::Subscribe
+                    && matches!(
+                        it.arguments.get(1).and_then(Argument::as_expression),
+                        Some(
+                            Expression::ArrowFunctionExpression(_)
+                                | Expression::FunctionExpression(_)
+                        )
+                    );
+                let body = if inline {
+                    self.module.handlers += 1;
+                    Some(self.module.handlers - 1)
+                } else if kind == SiteKind::Publish {
+                    self.inside.last().copied()
+                } else {
+                    None
+                };
                 self.module.sites.push(RawFrontSite {
                     kind,
                     key: self.key_of(arg),
                     key_text,
                     offset,
                     handler,
+                    body,
                 });
+                if let (true, Some(body)) = (inline, body) {
+                    self.inside.push(body);
+                    walk::walk_call_expression(self, it);
+                    self.inside.pop();
+                    return;
+                }
             }
         }
         walk::walk_call_expression(self, it);
@@ -794,6 +828,16 @@ fn facts_of(
                         });
                         return facts;
                     }
+                    facts.functions = (0..module.handlers)
+                        .map(|_| FnFact {
+                            name: "{closure}".to_owned(),
+                            owner: None,
+                            module: vec![crate::discover::NO_CRATE.to_owned(), rel.clone()],
+                            params: Vec::new(),
+                            param_types: Vec::new(),
+                            returns: None,
+                        })
+                        .collect();
                     for site in &module.sites {
                         let (line, column) = line_column(&module.text, site.offset);
                         let key = lookup(index, &site.key).map_or(KeyExpr::Unknown, KeyExpr::Str);
@@ -808,9 +852,15 @@ fn facts_of(
                             key_text: site.key_text.clone(),
                             holder: Holder::Type(rel.clone()),
                             function: None,
-                            body: None,
+                            body: match site.kind {
+                                SiteKind::Publish => site.body.map(Body::Fn),
+                                SiteKind::Subscribe => None,
+                            },
                             handler: site.handler.clone(),
-                            handler_ref: site.handler.as_ref().map(|_| HandlerRef::Opaque),
+                            handler_ref: site.handler.as_ref().map(|_| match site.body {
+                                Some(body) => HandlerRef::Fn(body),
+                                None => HandlerRef::Opaque,
+                            }),
                             payload: None,
                             name_only: false,
                             method_key: None,
