@@ -371,6 +371,16 @@ fn snapshot_choreography_github() {
 }
 
 #[test]
+fn snapshot_tauri_front_end_human() {
+    // Both sides of a Tauri app: TS and Vue snippets rendered like Rust ones.
+    let sandbox = Sandbox::new();
+    let tree = sandbox.copy_fixture("cases/tauri_v2_front_end", "tree");
+    let (output, _) = sandbox.analyze(&tree, &[]);
+    assert_code(&output, 1);
+    insta::assert_snapshot!("tauri_front_end_human", redact_hash(&output, &sandbox));
+}
+
+#[test]
 fn snapshot_case_key_string_literal_report() {
     let sandbox = Sandbox::new();
     let tree = sandbox.copy_fixture("cases/key_string_literal", "tree");
