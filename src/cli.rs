@@ -71,6 +71,8 @@ enum Command {
     /// Join the reports of several services into one system view, and gate on it like
     /// `analyze`.
     Merge(MergeArgs),
+    /// Write an AsyncAPI 3.0.0 document of the event flows (of PATH, or of a report).
+    Export(ExportArgs),
     /// Print a lint's documentation (all lints when no name is given).
     Explain {
         /// The lint's name, e.g. `orphaned_event`.
@@ -176,6 +178,32 @@ struct DiffArgs {
         default_value = "new-findings"
     )]
     fail_on: Vec<FailOn>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// A directory or a single `.rs` file to analyze (ignored with `--report`).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Export this report (e.g. a merged one) instead of analyzing PATH.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// The config file; default: `PATH/choreo.toml` if present. Its `[contracts]` give
+    /// the messages' payload schemas.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The document's format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Asyncapi)]
+    format: ExportFormat,
+    /// Where to write it (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    /// AsyncAPI 3.0.0, JSON.
+    Asyncapi,
 }
 
 #[derive(Debug, clap::Args)]
@@ -355,6 +383,7 @@ where
         Command::Audit(command) => audit(&command),
         Command::Diff(args) => diff(&args),
         Command::Merge(args) => merge(&args),
+        Command::Export(args) => export(&args),
     }
 }
 
@@ -788,6 +817,33 @@ fn diff_trees(
     let base = crate::analyze(&tree.root, &base_config, &base_config.levels, None)
         .wrap_err_with(|| format!("analyzing the base revision `{rev}`"))?;
     Ok((base.report, head.report, tree.prefix.clone()))
+}
+
+fn export(args: &ExportArgs) -> miette::Result<Status> {
+    let ExportFormat::Asyncapi = args.format;
+    let (report, contracts) = match &args.report {
+        Some(file) => {
+            let report = crate::report::read_report(file)?;
+            let contracts = match &args.config {
+                Some(config) => Config::load(config)?.contracts,
+                None => Default::default(),
+            };
+            (report, contracts)
+        }
+        None => {
+            let config = Config::discover(&args.path, args.config.as_deref())?;
+            let analysis = crate::analyze(&args.path, &config, &config.levels, None)?;
+            (analysis.report, config.contracts)
+        }
+    };
+    let document = crate::export::asyncapi(&report, &contracts);
+    let mut text = serde_json::to_string_pretty(&document).map_err(|e| miette!("{e}"))?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => write_file(path, &text, "AsyncAPI document")?,
+        None => emit(&mut std::io::stdout().lock(), &text)?,
+    }
+    Ok(Status::Clean)
 }
 
 fn merge(args: &MergeArgs) -> miette::Result<Status> {

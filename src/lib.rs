@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod discover;
+pub mod export;
 pub mod extract;
 pub mod frontend;
 pub mod graph;
