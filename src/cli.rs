@@ -280,6 +280,10 @@ struct GraphArgs {
     /// The config file; default: `PATH/choreo.toml` if present.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Draw this report (e.g. a merged one: one cluster per service in `dot`) instead of
+    /// analyzing PATH.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// The drawing's format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     format: GraphFormat,
@@ -710,9 +714,14 @@ fn audit(command: &AuditCommand) -> miette::Result<Status> {
 }
 
 fn graph(args: &GraphArgs) -> miette::Result<Status> {
-    let config = Config::discover(&args.path, args.config.as_deref())?;
-    let analysis = crate::analyze(&args.path, &config, &config.levels, None)?;
-    let report = &analysis.report;
+    let report = match &args.report {
+        Some(file) => crate::report::read_report(file)?,
+        None => {
+            let config = Config::discover(&args.path, args.config.as_deref())?;
+            crate::analyze(&args.path, &config, &config.levels, None)?.report
+        }
+    };
+    let report = &report;
     let text = match args.format {
         GraphFormat::Dot => render::dot::render(report),
         GraphFormat::Mermaid => render::mermaid::markdown(report),

@@ -499,3 +499,23 @@ fn the_readme_walk_through_is_what_choreo_prints() {
         );
     }
 }
+
+#[test]
+fn graph_of_a_merged_report_draws_one_cluster_per_service() {
+    let dir = services();
+    let output = merged(dir.path(), &["-c", "nats.toml", "-o", "merged.json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = choreo(
+        dir.path(),
+        &["graph", "--report", "merged.json", "--format", "dot"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let dot = stdout(&output);
+    assert_eq!(dot.matches("subgraph cluster_").count(), 2, "{dot}");
+    assert!(dot.contains("label=\"billing\""), "{dot}");
+    assert!(dot.contains("label=\"orders\""), "{dot}");
+    // A report that is not a report is an error, not a drawing.
+    std::fs::write(dir.path().join("bad.json"), "{}").unwrap();
+    let output = choreo(dir.path(), &["graph", "--report", "bad.json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+}

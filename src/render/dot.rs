@@ -28,15 +28,38 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "    edge [color=\"{EDGE}\", arrowsize=0.7];");
 
     out.push_str("\n    // components\n");
-    for (i, name) in diagram.components.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "    {} [shape=box, color=\"{}\", fillcolor=\"{}\", label={}];",
-            Node::Component(i).id(),
-            COMPONENT.stroke,
-            COMPONENT.fill,
-            quote(name)
-        );
+    // A merged report: one cluster per service around its components.
+    let mut clusters: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for i in 0..diagram.components.len() {
+        clusters.entry(diagram.services[i]).or_default().push(i);
+    }
+    for (n, (service, members)) in clusters.iter().enumerate() {
+        let indent = if service.is_some() {
+            "        "
+        } else {
+            "    "
+        };
+        if let Some(service) = service {
+            let _ = writeln!(
+                out,
+                "    subgraph cluster_{n} {{\n        label={}; style=rounded; color=\"{}\";",
+                quote(service),
+                COMPONENT.stroke
+            );
+        }
+        for &i in members {
+            let _ = writeln!(
+                out,
+                "{indent}{} [shape=box, color=\"{}\", fillcolor=\"{}\", label={}];",
+                Node::Component(i).id(),
+                COMPONENT.stroke,
+                COMPONENT.fill,
+                quote(diagram.components[i])
+            );
+        }
+        if service.is_some() {
+            out.push_str("    }\n");
+        }
     }
 
     out.push_str("\n    // events\n");
@@ -312,6 +335,8 @@ pub(super) struct Edge {
 #[derive(Debug)]
 pub(super) struct Diagram<'r> {
     pub components: Vec<&'r str>,
+    /// In a merged report: each component's service (else `None`).
+    pub services: Vec<Option<&'r str>>,
     pub events: Vec<&'r Event>,
     pub edges: Vec<Edge>,
 }
@@ -330,23 +355,28 @@ impl<'r> Diagram<'r> {
             .collect();
 
         // A component appears in `components` and in the sites; take both so that no site
-        // can point at a node that does not exist.
-        let names: BTreeSet<&str> = report
+        // can point at a node that does not exist. In a merged report a component is one
+        // of its service (two services' `crate` are two nodes).
+        let names: BTreeSet<(Option<&str>, &str)> = report
             .components
             .iter()
-            .map(|component| component.name.as_str())
+            .map(|component| (component.service.as_deref(), component.name.as_str()))
             .chain(events.iter().flat_map(|event| {
-                let publishers = event.publishers.iter().map(|p| p.component.as_str());
-                let subscribers = event.subscribers.iter().map(|s| s.component.as_str());
+                let publishers = event
+                    .publishers
+                    .iter()
+                    .map(|p| (p.service.as_deref(), p.component.as_str()));
+                let subscribers = event
+                    .subscribers
+                    .iter()
+                    .map(|s| (s.service.as_deref(), s.component.as_str()));
                 publishers.chain(subscribers)
             }))
             .collect();
-        let components: Vec<&str> = names.into_iter().collect();
-        let component_index: BTreeMap<&str, usize> = components
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (*name, i))
-            .collect();
+        let components: Vec<&str> = names.iter().map(|(_, name)| *name).collect();
+        let services: Vec<Option<&str>> = names.iter().map(|(service, _)| *service).collect();
+        let component_index: BTreeMap<(Option<&str>, &str), usize> =
+            names.iter().enumerate().map(|(i, key)| (*key, i)).collect();
 
         let mut edges: BTreeMap<(Node, Node, EdgeKind), bool> = BTreeMap::new();
         let mut add = |from: Node, to: Node, kind: EdgeKind| {
@@ -357,11 +387,13 @@ impl<'r> Diagram<'r> {
         };
         for (e, event) in events.iter().enumerate() {
             for publisher in &event.publishers {
-                let c = component_index[publisher.component.as_str()];
+                let c =
+                    component_index[&(publisher.service.as_deref(), publisher.component.as_str())];
                 add(Node::Component(c), Node::Event(e), EdgeKind::Publishes);
             }
             for subscriber in &event.subscribers {
-                let c = component_index[subscriber.component.as_str()];
+                let c = component_index
+                    [&(subscriber.service.as_deref(), subscriber.component.as_str())];
                 add(Node::Event(e), Node::Component(c), EdgeKind::Subscribes);
             }
             for matched in &event.matches {
@@ -371,7 +403,9 @@ impl<'r> Diagram<'r> {
             }
         }
         for component in &report.components {
-            let c = Node::Component(component_index[component.name.as_str()]);
+            let c = Node::Component(
+                component_index[&(component.service.as_deref(), component.name.as_str())],
+            );
             for key in &component.publishes {
                 if let Some(&e) = event_index.get(key.as_str()) {
                     add(c, Node::Event(e), EdgeKind::Publishes);
@@ -398,21 +432,21 @@ impl<'r> Diagram<'r> {
                 .subscribers
                 .iter()
                 .find(|s| at(&s.file, s.line, s.column) == hop.subscribed_at)
-                .map(|s| s.component.as_str())
-                .or_else(|| handler_component(&hop.handler, &components));
+                .map(|s| (s.service.as_deref(), s.component.as_str()))
+                .or_else(|| handler_component(&hop.handler, &components).map(|c| (None, c)));
             let publisher = events[to]
                 .publishers
                 .iter()
                 .find(|p| at(&p.file, p.line, p.column) == hop.published_at)
-                .map(|p| p.component.as_str())
+                .map(|p| (p.service.as_deref(), p.component.as_str()))
                 .or(subscriber);
-            if let Some(c) = subscriber.and_then(|name| component_index.get(name)) {
+            if let Some(c) = subscriber.and_then(|key| component_index.get(&key)) {
                 let key = (Node::Event(from), Node::Component(*c), EdgeKind::Subscribes);
                 if let Some(looping) = edges.get_mut(&key) {
                     *looping = true;
                 }
             }
-            if let Some(c) = publisher.and_then(|name| component_index.get(name)) {
+            if let Some(c) = publisher.and_then(|key| component_index.get(&key)) {
                 let key = (Node::Component(*c), Node::Event(to), EdgeKind::Publishes);
                 if let Some(looping) = edges.get_mut(&key) {
                     *looping = true;
@@ -422,6 +456,7 @@ impl<'r> Diagram<'r> {
 
         Diagram {
             components,
+            services,
             events,
             edges: edges
                 .into_iter()
