@@ -4,7 +4,7 @@
 //! `@tauri-apps/api/event` (or on a window or webview object) become sites that join the
 //! Rust ones in one graph. Keys are resolved here, in the front end's own terms (string and
 //! template literals, `const` strings and string `enum` members of the module or imported
-//! from a relative module); what reaches `resolve` is a plain string key or nothing (a
+//! from a relative module or through a tsconfig `paths` alias); what reaches `resolve` is a plain string key or nothing (a
 //! `dynamic_event_key`). A listener's inline handler (arrow function or function
 //! expression) becomes a `FnFact` body of its own, holding the emits written inside it, so
 //! loops cross the border; named handlers and the calls a handler makes are not followed.
@@ -21,7 +21,7 @@ use oxc_ast::ast::{
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
-use oxc_span::SourceType;
+use oxc_span::{GetSpan, SourceType};
 
 use crate::extract::{Body, FileFacts, FnFact, HandlerRef, Holder, KeyExpr, RawSite};
 use crate::model::{Location, ParseFailure, SiteKind};
@@ -147,7 +147,7 @@ struct Module {
     sites: Vec<RawFrontSite>,
     /// Inline handler functions of listeners (arrow functions, function expressions).
     handlers: usize,
-    /// Line starts of the (masked) text, for line and column.
+    /// The text oxc read (`.vue`/`.svelte` masked), for lines and columns.
     text: String,
     failure: Option<(u32, String)>,
 }
@@ -461,8 +461,6 @@ impl<'a> Visit<'a> for Collector<'_> {
         walk::walk_call_expression(self, it);
     }
 }
-
-use oxc_span::GetSpan;
 
 /// 1-based line and column (in characters) of a byte offset.
 fn line_column(text: &str, offset: u32) -> (u32, u32) {
