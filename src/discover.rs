@@ -105,15 +105,7 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
         };
     }
 
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .git_ignore(true)
-        .require_git(false)
-        .git_global(false)
-        .git_exclude(false)
-        .parents(false)
-        .ignore(false)
-        .follow_links(false)
+    let walker = walker(root)
         .threads(threads.unwrap_or(0))
         .filter_entry(|entry| {
             !(entry.file_type().is_some_and(|t| t.is_dir())
@@ -210,8 +202,41 @@ fn walk_error(root: &Path, error: &ignore::Error) -> WalkError {
     WalkError { rel, message }
 }
 
+/// The walk every discovery makes (the Rust sources here, a Tauri front end in
+/// `frontend`): hidden entries skipped, `.gitignore` honoured at every level inside or
+/// outside a git repository, nothing above `root` or global read, symlinks not followed.
+pub(crate) fn walker(root: &Path) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .ignore(false)
+        .follow_links(false);
+    builder
+}
+
+/// `a/b/../c/./d` → `a/c/d`, `/`-separated, no leading `./`; `None` when it climbs above
+/// the root.
+pub(crate) fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// `path` relative to `root`, with `/`.
-fn relative(root: &Path, path: &Path) -> String {
+pub(crate) fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())

@@ -23,6 +23,7 @@ use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType};
 
+use crate::discover::{normalize, relative};
 use crate::extract::{Body, FileFacts, FnFact, HandlerRef, Holder, KeyExpr, RawSite};
 use crate::model::{Location, ParseFailure, SiteKind};
 
@@ -60,15 +61,7 @@ fn discover_with_configs(root: &Path, exclude: &GlobSet) -> Found {
     if !root.is_dir() {
         return Found::default();
     }
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .git_ignore(true)
-        .require_git(false)
-        .git_global(false)
-        .git_exclude(false)
-        .parents(false)
-        .ignore(false)
-        .follow_links(false)
+    let walker = crate::discover::walker(root)
         .filter_entry(|entry| {
             !(entry.depth() > 0
                 && entry.file_type().is_some_and(|t| t.is_dir())
@@ -92,21 +85,15 @@ fn discover_with_configs(root: &Path, exclude: &GlobSet) -> Found {
         if !(source || config) {
             continue;
         }
-        let found = (|| {
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .ok()?
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            (!exclude.is_match(&rel)).then(|| (entry.path().to_path_buf(), rel))
-        })();
-        match found {
-            Some(found) if source => files.push(found),
-            Some(found) => configs.push(found),
-            None => {}
+        let rel = relative(root, entry.path());
+        if exclude.is_match(&rel) {
+            continue;
+        }
+        let found = (entry.into_path(), rel);
+        if source {
+            files.push(found);
+        } else {
+            configs.push(found);
         }
     }
     files.sort();
@@ -608,21 +595,6 @@ fn strip_jsonc(text: &str) -> String {
     json
 }
 
-/// `a/./b/../c` → `a/c`, without a leading `./`; `None` above the root.
-fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// The module a relative or aliased specifier names, among the front-end files found.
 fn resolve_import(
     from: &str,
@@ -637,17 +609,7 @@ fn resolve_import(
             .find_map(|base| module_file(base, known));
     }
     let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in specifier.split('/') {
-        match part {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    module_file(&parts.join("/"), known)
+    module_file(&normalize(&format!("{dir}/{specifier}"))?, known)
 }
 
 /// The file a module path names: itself, with an extension, or its directory's index.

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::discover::{Discovery, Role};
+use crate::discover::{normalize, Discovery, Role};
 
 /// A `mod name;` declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -347,21 +347,6 @@ pub fn scan(text: &[u8]) -> Scan {
         i += 1;
     }
     scan
-}
-
-/// `a/b/../c/./d` → `a/c/d`; `None` when it climbs above the root.
-fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn join(dir: &str, rest: &str) -> String {
