@@ -1,0 +1,400 @@
+//! One front-end module parsed: the `<script>` blocks of `.vue`/`.svelte` files cut out in
+//! place, the text parsed with oxc, and what the module declares (consts, string enums,
+//! imports) and does (event sites, inline handlers) collected in a [`Module`], with keys as
+//! written ([`KeyRef`]): names are looked up later, across modules, by the caller.
+
+use std::collections::HashMap;
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    Argument, BindingPattern, CallExpression, Expression, ImportDeclaration,
+    ImportDeclarationSpecifier, ModuleExportName, TSEnumDeclaration, TSEnumMemberName,
+    VariableDeclaration, VariableDeclarator,
+};
+use oxc_ast_visit::{walk, Visit};
+use oxc_parser::Parser;
+use oxc_span::{GetSpan, SourceType};
+
+use crate::model::SiteKind;
+
+/// The module Tauri's event functions come from.
+const EVENT_MODULE: &str = "@tauri-apps/api/event";
+
+/// A key as written, before names are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum KeyRef {
+    Str(String),
+    /// `EVENT` (a const of the module or an import).
+    Ident(String),
+    /// `Events.Saved` (a string enum member).
+    Member(String, String),
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct RawFrontSite {
+    pub(super) kind: SiteKind,
+    pub(super) key: KeyRef,
+    pub(super) key_text: String,
+    pub(super) offset: u32,
+    pub(super) handler: Option<String>,
+    /// For a subscription whose handler is an inline function: its index in
+    /// `Module::handlers`; for a publish: the innermost such handler around it.
+    pub(super) body: Option<usize>,
+}
+
+/// What one module declares and does.
+#[derive(Debug, Default)]
+pub(super) struct Module {
+    pub(super) consts: HashMap<String, String>,
+    pub(super) enums: HashMap<String, HashMap<String, String>>,
+    /// Local name → (module specifier, imported name; `*` for a namespace).
+    pub(super) imports: HashMap<String, (String, String)>,
+    pub(super) sites: Vec<RawFrontSite>,
+    /// Inline handler functions of listeners (arrow functions, function expressions).
+    pub(super) handlers: usize,
+    /// The text oxc read (`.vue`/`.svelte` masked), for lines and columns.
+    pub(super) text: String,
+    pub(super) failure: Option<(u32, String)>,
+}
+
+/// The text oxc reads: a script file as it is; for `.vue`/`.svelte`, every byte outside the
+/// `<script>` blocks blanked (newlines kept), so offsets, lines and columns are the file's.
+pub(super) fn script_text(rel: &str, text: &str) -> String {
+    if !(rel.ends_with(".vue") || rel.ends_with(".svelte")) {
+        return text.to_owned();
+    }
+    let mut out: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == b'\n' { b'\n' } else { b' ' })
+        .collect();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(open) = find(bytes, b"<script", at) {
+        let Some(body) = find(bytes, b">", open).map(|end| end + 1) else {
+            break;
+        };
+        let close = find(bytes, b"</script", body).unwrap_or(bytes.len());
+        out[body..close].copy_from_slice(&bytes[body..close]);
+        at = close;
+    }
+    // Only ASCII blanks replaced whole UTF-8 sequences outside the blocks.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .map(|at| from + at)
+}
+
+fn source_type(rel: &str) -> SourceType {
+    if rel.ends_with(".vue") || rel.ends_with(".svelte") {
+        return SourceType::ts();
+    }
+    SourceType::from_path(rel).unwrap_or_else(|_| SourceType::ts())
+}
+
+pub(super) fn parse_module(rel: &str, text: &str) -> Module {
+    let text = script_text(rel, text);
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, &text, source_type(rel)).parse();
+    let mut visitor = Collector {
+        module: Module::default(),
+        windows: Vec::new(),
+        text: &text,
+        inside: Vec::new(),
+    };
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        let (offset, message) = parsed
+            .diagnostics
+            .first()
+            .map(|error| {
+                let offset = error
+                    .labels
+                    .as_ref()
+                    .first()
+                    .map_or(0, |label| label.offset());
+                (offset, error.message.to_string())
+            })
+            .unwrap_or((0, "could not parse".to_owned()));
+        visitor.module.failure = Some((offset, format!("could not parse: {message}")));
+    }
+    if !parsed.panicked {
+        visitor.visit_program(&parsed.program);
+    }
+    let mut module = visitor.module;
+    module.text = text;
+    module
+}
+
+struct Collector<'t> {
+    module: Module,
+    /// Local names bound to a window or webview object.
+    windows: Vec<String>,
+    text: &'t str,
+    /// The inline handlers whose bodies enclose the current node, innermost last.
+    inside: Vec<usize>,
+}
+
+impl Collector<'_> {
+    fn imported(&self, local: &str) -> Option<(&str, &str)> {
+        self.module
+            .imports
+            .get(local)
+            .map(|(source, name)| (source.as_str(), name.as_str()))
+    }
+
+    /// `getCurrentWindow()`, `getCurrentWebviewWindow()`, `getCurrent()`,
+    /// `WebviewWindow.getByLabel(..)` (awaited or not), v1's `appWindow`, or a local bound
+    /// to one of them.
+    fn is_window(&self, expr: &Expression<'_>) -> bool {
+        match expr.get_inner_expression() {
+            Expression::AwaitExpression(await_) => self.is_window(&await_.argument),
+            Expression::Identifier(ident) => {
+                let name = ident.name.as_str();
+                self.windows.iter().any(|w| w == name)
+                    || self.imported(name).is_some_and(|(source, imported)| {
+                        is_window_module(source) && imported == "appWindow"
+                    })
+            }
+            Expression::CallExpression(call) => match call.callee.get_inner_expression() {
+                Expression::Identifier(ident) => {
+                    self.imported(ident.name.as_str())
+                        .is_some_and(|(source, imported)| {
+                            is_window_module(source)
+                                && matches!(
+                                    imported,
+                                    "getCurrentWindow"
+                                        | "getCurrentWebviewWindow"
+                                        | "getCurrent"
+                                        | "getCurrentWebview"
+                                )
+                        })
+                }
+                Expression::StaticMemberExpression(member) => {
+                    member.property.name.as_str() == "getByLabel"
+                        && matches!(member.object.get_inner_expression(), Expression::Identifier(o)
+                            if self.imported(o.name.as_str()).is_some_and(|(source, _)| is_window_module(source)))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Which event function a call calls, if any.
+    fn event_call(&self, call: &CallExpression<'_>) -> Option<&'static str> {
+        let name = match call.callee.get_inner_expression() {
+            Expression::Identifier(ident) => {
+                let (source, imported) = self.imported(ident.name.as_str())?;
+                (source == EVENT_MODULE).then_some(imported)?
+            }
+            Expression::StaticMemberExpression(member) => {
+                let method = member.property.name.as_str();
+                let namespace = matches!(member.object.get_inner_expression(), Expression::Identifier(o)
+                    if self.imported(o.name.as_str()) == Some((EVENT_MODULE, "*")));
+                if !(namespace || self.is_window(&member.object)) {
+                    return None;
+                }
+                method
+            }
+            _ => return None,
+        };
+        ["listen", "once", "emit", "emitTo"]
+            .into_iter()
+            .find(|known| *known == name)
+    }
+
+    fn key_of(&self, expr: &Expression<'_>) -> KeyRef {
+        match expr.get_inner_expression() {
+            Expression::StringLiteral(lit) => KeyRef::Str(lit.value.to_string()),
+            Expression::TemplateLiteral(tpl) if tpl.expressions.is_empty() => tpl
+                .quasis
+                .first()
+                .and_then(|q| q.value.cooked.as_ref())
+                .map_or(KeyRef::Unknown, |cooked| KeyRef::Str(cooked.to_string())),
+            Expression::Identifier(ident) => KeyRef::Ident(ident.name.to_string()),
+            Expression::StaticMemberExpression(member) => {
+                match member.object.get_inner_expression() {
+                    Expression::Identifier(object) => {
+                        KeyRef::Member(object.name.to_string(), member.property.name.to_string())
+                    }
+                    _ => KeyRef::Unknown,
+                }
+            }
+            _ => KeyRef::Unknown,
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// `const EVENT = "x"` (a key), `const win = getCurrentWindow()` (a window object).
+    fn declare(&mut self, it: &VariableDeclarator<'_>, is_const: bool) {
+        if let (BindingPattern::BindingIdentifier(id), Some(init)) = (&it.id, &it.init) {
+            let name = id.name.to_string();
+            if let (KeyRef::Str(value), true) = (self.key_of(init), is_const) {
+                self.module.consts.insert(name.clone(), value);
+            }
+            if self.is_window(init) {
+                self.windows.push(name);
+            }
+        }
+    }
+}
+
+fn is_window_module(source: &str) -> bool {
+    [
+        "@tauri-apps/api/window",
+        "@tauri-apps/api/webviewWindow",
+        "@tauri-apps/api/webview",
+    ]
+    .contains(&source)
+}
+
+impl<'a> Visit<'a> for Collector<'_> {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        let source = it.source.value.to_string();
+        for specifier in it.specifiers.iter().flatten() {
+            let (local, imported) = match specifier {
+                ImportDeclarationSpecifier::ImportSpecifier(s) => {
+                    let imported = match &s.imported {
+                        ModuleExportName::IdentifierName(name) => name.name.to_string(),
+                        ModuleExportName::IdentifierReference(name) => name.name.to_string(),
+                        ModuleExportName::StringLiteral(lit) => lit.value.to_string(),
+                    };
+                    (s.local.name.to_string(), imported)
+                }
+                ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
+                    (s.local.name.to_string(), "default".to_owned())
+                }
+                ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => {
+                    (s.local.name.to_string(), "*".to_owned())
+                }
+            };
+            self.module
+                .imports
+                .insert(local, (source.clone(), imported));
+        }
+    }
+
+    fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
+        for declarator in &it.declarations {
+            self.declare(declarator, it.kind.is_const());
+        }
+        walk::walk_variable_declaration(self, it);
+    }
+
+    fn visit_ts_enum_declaration(&mut self, it: &TSEnumDeclaration<'a>) {
+        let mut members = HashMap::new();
+        for member in &it.body.members {
+            let name = match &member.id {
+                TSEnumMemberName::Identifier(name) => name.name.to_string(),
+                TSEnumMemberName::String(lit) | TSEnumMemberName::ComputedString(lit) => {
+                    lit.value.to_string()
+                }
+                TSEnumMemberName::ComputedTemplateString(_) => continue,
+            };
+            if let Some(KeyRef::Str(value)) = member.initializer.as_ref().map(|e| self.key_of(e)) {
+                members.insert(name, value);
+            }
+        }
+        self.module.enums.insert(it.id.name.to_string(), members);
+        walk::walk_ts_enum_declaration(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if let Some(function) = self.event_call(it) {
+            let (kind, key_at) = match function {
+                "listen" | "once" => (SiteKind::Subscribe, 0),
+                "emitTo" => (SiteKind::Publish, 1),
+                _ => (SiteKind::Publish, 0),
+            };
+            let arg = it.arguments.get(key_at).and_then(Argument::as_expression);
+            if let Some(arg) = arg {
+                let span = arg.span();
+                let key_text = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or_default()
+                    .to_owned();
+                let handler = (kind == SiteKind::Subscribe).then(|| {
+                    match it.arguments.get(1).and_then(Argument::as_expression) {
+                        Some(Expression::Identifier(ident)) => ident.name.to_string(),
+                        _ => "{closure}".to_owned(),
+                    }
+                });
+                let offset = match it.callee.get_inner_expression() {
+                    Expression::StaticMemberExpression(member) => member.property.span.start,
+                    callee => callee.span().start,
+                };
+                // An inline handler is a body of its own: what it emits is the
+                // listener's (for loops across the border).
+                let inline = kind == SiteKind::Subscribe
+                    && matches!(
+                        it.arguments.get(1).and_then(Argument::as_expression),
+                        Some(
+                            Expression::ArrowFunctionExpression(_)
+                                | Expression::FunctionExpression(_)
+                        )
+                    );
+                let body = if inline {
+                    self.module.handlers += 1;
+                    Some(self.module.handlers - 1)
+                } else if kind == SiteKind::Publish {
+                    self.inside.last().copied()
+                } else {
+                    None
+                };
+                self.module.sites.push(RawFrontSite {
+                    kind,
+                    key: self.key_of(arg),
+                    key_text,
+                    offset,
+                    handler,
+                    body,
+                });
+                if let (true, Some(body)) = (inline, body) {
+                    self.inside.push(body);
+                    walk::walk_call_expression(self, it);
+                    self.inside.pop();
+                    return;
+                }
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(super) fn line_column(text: &str, offset: u32) -> (u32, u32) {
+    let offset = (offset as usize).min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
+    let start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before[start..].chars().count() as u32 + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vue_script_blocks_keep_their_places() {
+        let text = "<template>\n  <div/>\n</template>\n<script setup lang=\"ts\">\nconst a = 1;\n</script>\n";
+        let masked = script_text("App.vue", text);
+        assert_eq!(masked.len(), text.len());
+        assert!(masked.contains("const a = 1;"));
+        assert!(!masked.contains("template"));
+        assert_eq!(masked.lines().count(), text.lines().count());
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("é\nx", 3), (2, 1));
+    }
+}
