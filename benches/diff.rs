@@ -108,6 +108,7 @@ fn report(events: usize, head: bool) -> Report {
         orphaned_events: Vec::new(),
         unused_subscriptions: Vec::new(),
         feedback_loops: loops,
+        commands: Vec::new(),
         findings: Vec::new(),
         parse_errors: Vec::new(),
         baseline: None,

@@ -82,6 +82,7 @@ fn service(i: usize, n: usize) -> Input {
         orphaned_events: vec![published],
         unused_subscriptions: vec![heard],
         feedback_loops: Vec::new(),
+        commands: Vec::new(),
         findings: Vec::new(),
         parse_errors: Vec::new(),
         baseline: None,

@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod bus;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod discover;

@@ -276,6 +276,7 @@ pub fn merge(inputs: &[Input], config: &Config, levels: &Levels) -> Report {
         files_scanned: 0,
         files_parsed: 0,
         files_unreachable: 0,
+        commands: Default::default(),
         settings: Settings {
             topic_syntax: syntax,
             contracts: BTreeMap::new(),
@@ -446,6 +447,8 @@ pub fn merge(inputs: &[Input], config: &Config, levels: &Levels) -> Report {
         events,
         components,
         feedback_loops,
+        // A command belongs to one app: its findings are carried over, the list is not.
+        commands: Vec::new(),
         findings,
         parse_errors,
         baseline: None,

@@ -152,6 +152,8 @@ pub struct Model {
     pub files_parsed: usize,
     /// Files of a crate that no `mod` reaches: never compiled, so never analyzed.
     pub files_unreachable: usize,
+    /// Tauri commands: defined, registered and invoked.
+    pub commands: crate::commands::Commands,
     pub settings: Settings,
     /// What was analyzed, for merged views: `[analysis] name`, else the package name of
     /// the root's `Cargo.toml`, else `None`. Never the directory's name.

@@ -44,6 +44,8 @@ pub struct SiteFilter {
     /// Type names that make a site (bevy's `EventReader<E>` parameters).
     types: Option<regex::bytes::Regex>,
     bus: Option<regex::bytes::Regex>,
+    /// Tauri: `#[tauri::command]` attributes and `generate_handler!` lists.
+    commands: Option<regex::bytes::Regex>,
 }
 
 /// How a regex's words must stand.
@@ -95,12 +97,21 @@ impl SiteFilter {
             calls: CallNames::new(rules),
             types: word_regex(&types, false, Shape::Word),
             bus: word_regex(&bus, true, Shape::Within),
+            commands: rules.tauri.then(|| {
+                regex::bytes::Regex::new(
+                    r"#\s*\[\s*(?:tauri\s*::\s*)?command\b|generate_handler|collect_commands",
+                )
+                .expect("a valid regex")
+            }),
         }
     }
 
     pub fn may_hold_site(&self, text: &[u8]) -> bool {
         let found =
             |regex: &Option<regex::bytes::Regex>| regex.as_ref().is_some_and(|r| r.is_match(text));
+        if found(&self.commands) {
+            return true;
+        }
         match self.calls.scan(text) {
             Called::Strong => true,
             Called::Everyday => found(&self.types) || found(&self.bus),

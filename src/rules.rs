@@ -323,6 +323,9 @@ impl Preset {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub bevy: bool,
+    /// The `tauri` preset: `#[tauri::command]` functions and `generate_handler!` lists are
+    /// collected too (DESIGN.md "Tauri front ends", commands).
+    pub tauri: bool,
     /// `[analysis] tests = false`: `#[cfg(test)]` items and `#[test]` functions are not
     /// visited at all.
     pub skip_tests: bool,
@@ -335,6 +338,7 @@ impl RuleSet {
         RuleSet {
             rules,
             bevy: presets.contains(&Preset::Bevy),
+            tauri: presets.contains(&Preset::Tauri),
             skip_tests: false,
         }
     }

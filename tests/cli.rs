@@ -29,7 +29,7 @@ const REPORT_KEYS: [&str; 12] = [
 ];
 
 /// Every lint of DESIGN.md's table.
-const DESIGN_LINTS: [&str; 11] = [
+const DESIGN_LINTS: [&str; 14] = [
     "orphaned_event",
     "feedback_loop",
     "unused_subscription",
@@ -40,6 +40,9 @@ const DESIGN_LINTS: [&str; 11] = [
     "missing_subscription",
     "parse_error",
     "unused_suppression",
+    "unknown_command",
+    "unregistered_command",
+    "unused_command",
     "direct_coupling",
 ];
 
@@ -378,6 +381,16 @@ fn snapshot_tauri_front_end_human() {
     let (output, _) = sandbox.analyze(&tree, &[]);
     assert_code(&output, 1);
     insta::assert_snapshot!("tauri_front_end_human", redact_hash(&output, &sandbox));
+}
+
+#[test]
+fn snapshot_tauri_commands_human() {
+    // The three command lints, on both sides of a Tauri 2 app.
+    let sandbox = Sandbox::new();
+    let tree = sandbox.copy_fixture("tauri/commands_v2", "tree");
+    let (output, _) = sandbox.analyze(&tree, &[]);
+    assert_code(&output, 1);
+    insta::assert_snapshot!("tauri_commands_human", redact_hash(&output, &sandbox));
 }
 
 #[test]

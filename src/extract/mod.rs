@@ -5,7 +5,7 @@
 
 mod keys;
 mod payload;
-mod source;
+pub(crate) mod source;
 mod visitor;
 
 use std::collections::BTreeMap;
@@ -272,6 +272,34 @@ impl CallFact {
     }
 }
 
+/// A `#[tauri::command]` function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandDef {
+    /// The name the front end invokes: the function's, or the attribute's `rename`.
+    pub name: String,
+    /// The function's name, as `generate_handler!` lists it.
+    pub function: String,
+    /// The function's name in its signature.
+    pub location: Location,
+}
+
+/// One entry of a `generate_handler![..]` list (`commands::save` registers `save`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub function: String,
+    pub location: Location,
+}
+
+/// A front end's `invoke(NAME, ..)` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoke {
+    /// The command's name, when it can be known statically.
+    pub name: Option<String>,
+    /// The name as written, for messages.
+    pub expr: String,
+    pub location: Location,
+}
+
 /// Everything extraction learned from one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileFacts {
@@ -295,6 +323,13 @@ pub struct FileFacts {
     /// Where each handler closure starts.
     pub handler_closures: Vec<Location>,
     pub calls: Vec<CallFact>,
+    /// Tauri: `#[tauri::command]` functions.
+    pub commands: Vec<CommandDef>,
+    /// Tauri: the entries of `generate_handler![..]` (and tauri-specta's
+    /// `collect_commands![..]`) lists.
+    pub registrations: Vec<Registration>,
+    /// Tauri front ends: `invoke(NAME, ..)` calls.
+    pub invokes: Vec<Invoke>,
     pub suppressions: Vec<Suppression>,
     /// Test code: `#[cfg(test)]` items and `#[test]` functions (DESIGN.md precise rule 8).
     pub test_ranges: Vec<Range>,

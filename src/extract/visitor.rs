@@ -1026,6 +1026,16 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        if self.rules.tauri {
+            if let Some(name) = tauri_command(&node.attrs, &node.sig.ident) {
+                let location = self.location(node.sig.ident.span());
+                self.facts.commands.push(crate::extract::CommandDef {
+                    name,
+                    function: node.sig.ident.to_string(),
+                    location,
+                });
+            }
+        }
         self.enter_function(&node.sig);
         visit::visit_item_fn(self, node);
         self.exit_function();
@@ -1327,6 +1337,21 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             return;
         };
         let name = last.ident.to_string();
+        if self.rules.tauri && matches!(name.as_str(), "generate_handler" | "collect_commands") {
+            // `commands::save` and `save::<tauri::Wry>` register `save`.
+            for arg in &args {
+                if let Expr::Path(path) = arg {
+                    if let Some(last) = path.path.segments.last() {
+                        let location = self.location(last.ident.span());
+                        self.facts.registrations.push(crate::extract::Registration {
+                            function: last.ident.to_string(),
+                            location,
+                        });
+                    }
+                }
+            }
+            return;
+        }
         if self.names.contains(name.as_str()) {
             let segments = segments(&node.path);
             let receiver = segments[..segments.len() - 1].join("::");
@@ -1628,6 +1653,37 @@ fn item_attrs(item: &Item) -> &[syn::Attribute] {
         Item::Use(item) => &item.attrs,
         _ => &[],
     }
+}
+
+/// The name a `#[tauri::command]` (or `#[command]`, imported from tauri) function is
+/// invoked by: its own, or the attribute's `rename = "..."`.
+fn tauri_command(attrs: &[syn::Attribute], ident: &proc_macro2::Ident) -> Option<String> {
+    let attr = attrs.iter().find(|attr| {
+        let segments: Vec<String> = attr
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        matches!(
+            segments.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            ["tauri", "command"] | ["command"]
+        )
+    })?;
+    let mut name = ident.to_string();
+    if let syn::Meta::List(list) = &attr.meta {
+        let _ = list.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                name = value.value();
+            } else if meta.input.peek(Token![=]) {
+                // `rename_all = "snake_case"` and the like rename arguments, not the command.
+                let _: Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    Some(name)
 }
 
 /// Test code (DESIGN.md precise rule 8): `#[cfg(test)]` (or `cfg(all(test, ..))`) items and

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use globset::GlobSet;
 
 use crate::discover::relative;
-use crate::extract::{Body, FileFacts, FnFact, HandlerRef, Holder, KeyExpr, RawSite};
+use crate::extract::{Body, FileFacts, FnFact, HandlerRef, Holder, Invoke, KeyExpr, RawSite};
 use crate::model::{Location, ParseFailure, SiteKind};
 
 mod imports;
@@ -35,8 +35,11 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", "dist", "build", "target"];
 /// site of its own. Such a file is a `parse_error` finding that says so.
 pub const MAX_BYTES: usize = 1024 * 1024;
 
-/// What a file must mention to hold a site (the byte prefilter).
-const PREFILTER: &str = "@tauri-apps/api";
+/// What a file must mention to hold a site (the byte prefilter): the API's modules, or
+/// the global `window.__TAURI__` of apps built with `withGlobalTauri`.
+fn may_hold_site(text: &str) -> bool {
+    text.contains("@tauri-apps/api") || text.contains("__TAURI__")
+}
 
 /// The front-end files under `root`, sorted: `(path, relative path)`.
 pub fn discover(root: &Path, exclude: &GlobSet) -> Vec<(PathBuf, String)> {
@@ -143,7 +146,7 @@ fn facts_of(
         .zip(texts)
         .map(|(rel, text)| {
             let text = text.as_deref()?;
-            ((!prefilter || text.contains(PREFILTER)) && text.len() <= MAX_BYTES)
+            ((!prefilter || may_hold_site(text)) && text.len() <= MAX_BYTES)
                 .then(|| parse_module(rel, text))
         })
         .collect();
@@ -151,8 +154,9 @@ fn facts_of(
     let mut wanted: Vec<usize> = Vec::new();
     for (index, module) in modules.iter().enumerate() {
         let Some(module) = module else { continue };
-        for site in &module.sites {
-            let name = match &site.key {
+        let keys = module.sites.iter().map(|site| &site.key);
+        for key in keys.chain(module.invokes.iter().map(|(key, _, _)| key)) {
+            let name = match key {
                 KeyRef::Ident(name) | KeyRef::Member(name, _) => name,
                 _ => continue,
             };
@@ -224,7 +228,7 @@ fn facts_of(
                     });
                 }
                 (None, Some(text))
-                    if (!prefilter || text.contains(PREFILTER)) && text.len() > MAX_BYTES =>
+                    if (!prefilter || may_hold_site(text)) && text.len() > MAX_BYTES =>
                 {
                     facts.failure = Some(ParseFailure {
                         location: Location {
@@ -263,6 +267,19 @@ fn facts_of(
                             returns: None,
                         })
                         .collect();
+                    facts.suppressions = crate::extract::source::suppressions(&module.text, rel);
+                    for (key, expr, offset) in &module.invokes {
+                        let (line, column) = line_column(&module.text, *offset);
+                        facts.invokes.push(Invoke {
+                            name: lookup(index, key),
+                            expr: expr.clone(),
+                            location: Location {
+                                file: rel.clone(),
+                                line,
+                                column,
+                            },
+                        });
+                    }
                     for site in &module.sites {
                         let (line, column) = line_column(&module.text, site.offset);
                         let key = lookup(index, &site.key).map_or(KeyExpr::Unknown, KeyExpr::Str);

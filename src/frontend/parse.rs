@@ -20,6 +20,9 @@ use crate::model::SiteKind;
 /// The module Tauri's event functions come from.
 const EVENT_MODULE: &str = "@tauri-apps/api/event";
 
+/// The modules `invoke` comes from: v2's `core`, v1's `tauri`.
+const INVOKE_MODULES: &[&str] = &["@tauri-apps/api/core", "@tauri-apps/api/tauri"];
+
 /// A key as written, before names are looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum KeyRef {
@@ -53,6 +56,8 @@ pub(super) struct Module {
     pub(super) sites: Vec<RawFrontSite>,
     /// Inline handler functions of listeners (arrow functions, function expressions).
     pub(super) handlers: usize,
+    /// `invoke(NAME, ..)` calls: the name as written and where the call is.
+    pub(super) invokes: Vec<(KeyRef, String, u32)>,
     /// The text oxc read (`.vue`/`.svelte` masked), for lines and columns.
     pub(super) text: String,
     pub(super) failure: Option<(u32, String)>,
@@ -208,6 +213,32 @@ impl Collector<'_> {
             .find(|known| *known == name)
     }
 
+    /// Whether a call calls Tauri's `invoke`: imported from `@tauri-apps/api/core` (v2) or
+    /// `@tauri-apps/api/tauri` (v1), as a member of such a namespace (`core.invoke`, with
+    /// `import { core } from "@tauri-apps/api"`), or of the global `window.__TAURI__`.
+    fn is_invoke(&self, call: &CallExpression<'_>) -> bool {
+        match call.callee.get_inner_expression() {
+            Expression::Identifier(ident) => self
+                .imported(ident.name.as_str())
+                .is_some_and(|(source, name)| INVOKE_MODULES.contains(&source) && name == "invoke"),
+            Expression::StaticMemberExpression(member) if member.property.name == "invoke" => {
+                match member.object.get_inner_expression() {
+                    Expression::Identifier(object) => {
+                        self.imported(object.name.as_str())
+                            .is_some_and(|(source, name)| {
+                                (INVOKE_MODULES.contains(&source) && name == "*")
+                                    || (source == "@tauri-apps/api"
+                                        && matches!(name, "core" | "tauri"))
+                            })
+                            || object.name == "__TAURI__"
+                    }
+                    object => is_global_tauri(object),
+                }
+            }
+            _ => false,
+        }
+    }
+
     fn key_of(&self, expr: &Expression<'_>) -> KeyRef {
         match expr.get_inner_expression() {
             Expression::StringLiteral(lit) => KeyRef::Str(lit.value.to_string()),
@@ -242,6 +273,24 @@ impl Collector<'_> {
                 self.windows.push(name);
             }
         }
+    }
+}
+
+/// `window.__TAURI__`, `window.__TAURI__.core`, `window.__TAURI__.tauri`, `__TAURI__.core`.
+fn is_global_tauri(expr: &Expression<'_>) -> bool {
+    let Expression::StaticMemberExpression(member) = expr else {
+        return false;
+    };
+    let object = member.object.get_inner_expression();
+    match member.property.name.as_str() {
+        "__TAURI__" => {
+            matches!(object, Expression::Identifier(o) if matches!(o.name.as_str(), "window" | "globalThis"))
+        }
+        "core" | "tauri" => {
+            matches!(object, Expression::Identifier(o) if o.name == "__TAURI__")
+                || is_global_tauri(object)
+        }
+        _ => false,
     }
 }
 
@@ -306,6 +355,19 @@ impl<'a> Visit<'a> for Collector<'_> {
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if self.is_invoke(it) {
+            if let Some(arg) = it.arguments.first().and_then(Argument::as_expression) {
+                let span = arg.span();
+                let text = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or_default()
+                    .to_owned();
+                self.module
+                    .invokes
+                    .push((self.key_of(arg), text, it.callee.span().start));
+            }
+        }
         if let Some(function) = self.event_call(it) {
             let (kind, key_at) = match function {
                 "listen" | "once" => (SiteKind::Subscribe, 0),

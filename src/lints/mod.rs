@@ -17,7 +17,10 @@ mod missing_subscription;
 mod orphaned_event;
 mod parse_error;
 mod payload_contract;
+mod unknown_command;
+mod unregistered_command;
 mod unresolved_handler;
+mod unused_command;
 mod unused_subscription;
 mod unused_suppression;
 
@@ -83,6 +86,9 @@ pub static LINTS: &[&Lint] = &[
     &missing_subscription::LINT,
     &parse_error::LINT,
     &unused_suppression::LINT,
+    &unknown_command::LINT,
+    &unregistered_command::LINT,
+    &unused_command::LINT,
     &direct_coupling::LINT,
 ];
 
@@ -192,6 +198,9 @@ pub fn lint(model: &Model, graph: &EventGraph, levels: &Levels) -> Vec<Leveled> 
     raw.extend(payload_contract::check(model, graph));
     raw.extend(missing_subscription::check(model, graph));
     raw.extend(parse_error::check(model, graph));
+    raw.extend(unknown_command::check(model, graph));
+    raw.extend(unregistered_command::check(model, graph));
+    raw.extend(unused_command::check(model, graph));
     raw.extend(direct_coupling::check(model, graph));
 
     let (kept, unused) = unused_suppression::apply(model, raw);

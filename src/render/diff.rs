@@ -754,6 +754,7 @@ mod tests {
                 .collect(),
             unused_subscriptions: Vec::new(),
             feedback_loops: Vec::new(),
+            commands: Vec::new(),
             findings: Vec::new(),
             parse_errors: Vec::new(),
             baseline: None,

@@ -23,6 +23,8 @@
 //!                  the smallest key, one hop per event: {event, subscribed_at, handler
 //!                  ("Component::handler"), via[] (the functions the handler calls on the
 //!                  way to the publish), publishes, published_at}
+//! commands[]       Tauri only, absent when empty: {name, defined_at ("file:line" or null),
+//!                  registered, invoked_at[] ("file:line")}, sorted by name
 //! findings[]       {lint, level, event, message, help, file, line, column}: what remains
 //!                  after levels and suppressions, sorted by place
 //! parse_errors[]   {file, line, column, message}
@@ -67,6 +69,9 @@ pub struct Report {
     pub orphaned_events: Vec<String>,
     pub unused_subscriptions: Vec<String>,
     pub feedback_loops: Vec<FeedbackLoop>,
+    /// Tauri commands (the `tauri` preset): absent when the tree has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<Command>,
     pub findings: Vec<Finding>,
     pub parse_errors: Vec<ParseError>,
     /// Present when a baseline was applied.
@@ -93,6 +98,16 @@ pub struct StaleEntry {
     pub event: Option<String>,
     pub file: String,
     pub component: Option<String>,
+}
+
+/// A Tauri command: where its function is, whether a `generate_handler!` lists it, and
+/// where the front end invokes it (`file:line` places).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    pub name: String,
+    pub defined_at: Option<String>,
+    pub registered: bool,
+    pub invoked_at: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,6 +386,20 @@ pub fn build_report(
         orphaned_events: keys_with(Health::Orphaned),
         unused_subscriptions: keys_with(Health::Unused),
         feedback_loops: feedback_loops(model, graph),
+        commands: model
+            .commands
+            .commands
+            .iter()
+            .map(|command| {
+                let place = |l: &crate::model::Location| format!("{}:{}", l.file, l.line);
+                Command {
+                    name: command.name.clone(),
+                    defined_at: command.defined_at.first().map(place),
+                    registered: command.registered(),
+                    invoked_at: command.invoked_at.iter().map(place).collect(),
+                }
+            })
+            .collect(),
         findings,
         parse_errors,
         baseline,

@@ -117,6 +117,7 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             .filter(|f| f.failure.is_none() && !f.skipped)
             .count(),
         files_unreachable: files.iter().filter(|f| f.unreachable).count(),
+        commands: crate::commands::collect(files),
         parse_failures,
         suppressions,
         external_types,
