@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::extract::FileFacts;
+use crate::extract::{CommandDef, FileFacts};
 use crate::model::Location;
 
 /// Front-end command names of Tauri plugins (`plugin:dialog|open`): the plugin registers
-/// them, not the app.
+/// them, not the app; unless the plugin is the tree's own (`Builder::new("app-menu")`).
 const PLUGIN_PREFIX: &str = "plugin:";
 
 /// One command name, with everything the tree says about it.
@@ -33,7 +33,8 @@ impl Command {
 /// The commands of a tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Commands {
-    /// Every command defined, registered or invoked (plugin commands aside), by name.
+    /// Every command defined, registered or invoked (other crates' plugin commands aside),
+    /// by name.
     pub commands: Vec<Command>,
     /// The tree has a front end: a front-end file that uses Tauri's API.
     pub front_end: bool,
@@ -55,6 +56,12 @@ impl Commands {
     }
 }
 
+/// A `plugin:NAME|..` command of a plugin that is not one of the tree's own.
+fn is_foreign_plugin(name: &str, plugins: &BTreeSet<&str>) -> bool {
+    name.strip_prefix(PLUGIN_PREFIX)
+        .is_some_and(|rest| !plugins.contains(rest.split('|').next().unwrap_or(rest)))
+}
+
 fn entry<'a>(commands: &'a mut BTreeMap<String, Command>, name: &str) -> &'a mut Command {
     commands.entry(name.to_owned()).or_insert_with(|| Command {
         name: name.to_owned(),
@@ -62,44 +69,103 @@ fn entry<'a>(commands: &'a mut BTreeMap<String, Command>, name: &str) -> &'a mut
     })
 }
 
+/// The name the front end invokes a command by: its own, or `plugin:NAME|..` for a
+/// command a local plugin registers.
+fn invoked_name(plugin: Option<&str>, name: &str) -> String {
+    match plugin {
+        Some(plugin) => format!("{PLUGIN_PREFIX}{plugin}|{name}"),
+        None => name.to_owned(),
+    }
+}
+
 /// Joins the facts of every file by command name. Test files' commands are left out.
+///
+/// A `generate_handler!` entry names a function; the function's `#[tauri::command]`
+/// definitions in the same file are the ones it registers when there are any (two plugins
+/// may each have a `get_config`), else those of that name anywhere. A definition takes the
+/// names of the entries that register it (`plugin:app-menu|show` when a local plugin's
+/// builder does), or its own when none does.
 pub fn collect(files: &[FileFacts]) -> Commands {
-    // Function name → the names its commands are invoked by (a `rename` changes it).
-    let mut by_function: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut commands: BTreeMap<String, Command> = BTreeMap::new();
-    let live = || files.iter().filter(|f| !f.test && f.failure.is_none());
-    for file in live() {
+    let live: Vec<&FileFacts> = files
+        .iter()
+        .filter(|f| !f.test && f.failure.is_none())
+        .collect();
+    // Function name → its definitions: (file, definition).
+    let mut defs: BTreeMap<&str, Vec<(&str, &CommandDef)>> = BTreeMap::new();
+    for file in &live {
         for def in &file.commands {
-            by_function
-                .entry(def.function.as_str())
+            defs.entry(def.function.as_str())
                 .or_default()
-                .insert(def.name.as_str());
-            entry(&mut commands, &def.name)
-                .defined_at
-                .push(def.location.clone());
+                .push((file.file.as_str(), def));
         }
     }
+    let covered = |file: &str, function: &str| -> Vec<&CommandDef> {
+        let all = defs.get(function).map(Vec::as_slice).unwrap_or_default();
+        let here: Vec<&CommandDef> = all
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, d)| *d)
+            .collect();
+        if here.is_empty() {
+            all.iter().map(|(_, d)| *d).collect()
+        } else {
+            here
+        }
+    };
+    let mut commands: BTreeMap<String, Command> = BTreeMap::new();
+    // Definition (by location) → the names its registrations gave it.
+    let mut registered_as: BTreeMap<&Location, BTreeSet<String>> = BTreeMap::new();
+    let mut plugins: BTreeSet<&str> = BTreeSet::new();
     let mut registry = false;
-    let mut front_end = false;
-    let mut dynamic_invokes = Vec::new();
-    for file in live() {
+    for file in &live {
         for registration in &file.registrations {
             registry = true;
-            let function = registration.function.as_str();
-            let names: Vec<&str> = match by_function.get(function) {
-                Some(names) => names.iter().copied().collect(),
-                None => vec![function],
+            let plugin = registration.plugin.as_deref();
+            plugins.extend(plugin);
+            let defs = covered(&file.file, &registration.function);
+            let names: Vec<String> = if defs.is_empty() {
+                vec![invoked_name(plugin, &registration.function)]
+            } else {
+                defs.iter()
+                    .map(|def| {
+                        let name = invoked_name(plugin, &def.name);
+                        registered_as
+                            .entry(&def.location)
+                            .or_default()
+                            .insert(name.clone());
+                        name
+                    })
+                    .collect()
             };
             for name in names {
-                entry(&mut commands, name)
+                entry(&mut commands, &name)
                     .registered_at
                     .push(registration.location.clone());
             }
         }
+    }
+    for (_, def) in defs.values().flatten() {
+        match registered_as.get(&def.location) {
+            Some(names) => {
+                for name in names {
+                    entry(&mut commands, name)
+                        .defined_at
+                        .push(def.location.clone());
+                }
+            }
+            None => entry(&mut commands, &def.name)
+                .defined_at
+                .push(def.location.clone()),
+        }
+    }
+    let mut front_end = false;
+    let mut dynamic_invokes = Vec::new();
+    for file in &live {
         front_end |= crate::frontend::is_front_end(&file.file) && !file.skipped;
         for invoke in &file.invokes {
             match &invoke.name {
-                Some(name) if name.starts_with(PLUGIN_PREFIX) => {}
+                // Another crate's plugin (`plugin:dialog|open`) registers its own.
+                Some(name) if is_foreign_plugin(name, &plugins) => {}
                 Some(name) => entry(&mut commands, name)
                     .invoked_at
                     .push(invoke.location.clone()),

@@ -205,6 +205,71 @@ fn other_invokes_and_plugin_commands_are_not_checked() {
     assert_eq!(names, ["load", "save"]);
 }
 
+/// A plugin of the tree's own (`tauri::plugin::Builder::new("app-menu")`) registers its
+/// commands as `plugin:app-menu|NAME`; those invokes are checked like the app's, and two
+/// plugins may each have a command of one function name.
+#[test]
+fn local_plugin_commands_are_checked() {
+    let menu = "#[tauri::command]\nfn show() {}\n#[tauri::command]\nfn hide() {}\n\
+        pub fn init<R: Runtime>() -> TauriPlugin<R> {\n\
+        tauri::plugin::Builder::<R>::new(\"app-menu\")\n\
+        .invoke_handler(tauri::generate_handler![show, hide])\n.build()\n}\n";
+    let tray = "#[tauri::command]\nfn show() {}\n\
+        pub fn init<R: Runtime>() -> TauriPlugin<R> {\n\
+        Builder::new(\"tray\").invoke_handler(tauri::generate_handler![show]).build()\n}\n";
+    let front =
+        "import { invoke } from '@tauri-apps/api/core';\ninvoke('save');\ninvoke('load');\n\
+        invoke('plugin:app-menu|show');\ninvoke('plugin:app-menu|hid');\n\
+        invoke('plugin:dialog|open');\n";
+    let report = analyze_sources(
+        TAURI,
+        &[
+            ("src-tauri/src/main.rs", RUST_SIDE),
+            ("src-tauri/src/menu.rs", menu),
+            ("src-tauri/src/tray.rs", tray),
+            ("src/main.ts", front),
+        ],
+    );
+    assert_eq!(
+        command_findings(&report),
+        triples(&[
+            ("unknown_command", "plugin:app-menu|hid", "src/main.ts:5"),
+            (
+                "unused_command",
+                "plugin:app-menu|hide",
+                "src-tauri/src/menu.rs:4"
+            ),
+            (
+                "unused_command",
+                "plugin:tray|show",
+                "src-tauri/src/tray.rs:2"
+            ),
+        ])
+    );
+    let unknown = report
+        .findings
+        .iter()
+        .find(|f| f.lint == "unknown_command")
+        .unwrap();
+    assert!(
+        unknown.help.contains("plugin:app-menu|hide"),
+        "{}",
+        unknown.help
+    );
+    let names: Vec<&str> = report.commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "load",
+            "plugin:app-menu|hid",
+            "plugin:app-menu|hide",
+            "plugin:app-menu|show",
+            "plugin:tray|show",
+            "save"
+        ]
+    );
+}
+
 #[test]
 fn suppressed_on_the_line_above() {
     let front = "import { invoke } from '@tauri-apps/api/core';\ninvoke('save');\ninvoke('load');\n\

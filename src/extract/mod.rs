@@ -287,6 +287,9 @@ pub struct CommandDef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     pub function: String,
+    /// The local plugin whose builder registers it (`Builder::new("app-menu")`): the front
+    /// end invokes it as `plugin:app-menu|NAME`.
+    pub plugin: Option<String>,
     pub location: Location,
 }
 

@@ -39,6 +39,7 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
         fn_body_pending: false,
         type_params: Vec::new(),
         last_holder: None,
+        plugin: None,
     };
     visitor.enter_module(&syntax.items);
     for item in &syntax.items {
@@ -93,6 +94,9 @@ struct Visitor<'a> {
     type_params: Vec<String>,
     /// The holder the last call was given (`call_holder`).
     last_holder: Option<Arc<Holder>>,
+    /// Tauri: the plugin whose `.invoke_handler(..)` is being visited
+    /// (`tauri::plugin::Builder::new("app-menu")`): its commands are `plugin:app-menu|NAME`.
+    plugin: Option<String>,
 }
 
 impl Visitor<'_> {
@@ -1209,6 +1213,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         let name = node.method.to_string();
+        if self.rules.tauri && name == "invoke_handler" {
+            if let Some(plugin) = plugin_builder_name(&node.receiver) {
+                let outer = self.plugin.replace(plugin);
+                visit::visit_expr_method_call(self, node);
+                self.plugin = outer;
+                return;
+            }
+        }
         if self.names.contains(name.as_str()) {
             let receiver = text(&*node.receiver);
             let shape = CallShape {
@@ -1345,6 +1357,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                         let location = self.location(last.ident.span());
                         self.facts.registrations.push(crate::extract::Registration {
                             function: last.ident.to_string(),
+                            plugin: self.plugin.clone(),
                             location,
                         });
                     }
@@ -1980,6 +1993,41 @@ fn handler_expr_name(expr: &Expr) -> Option<String> {
             })
         }
         _ => None,
+    }
+}
+
+/// The name of the Tauri plugin a builder chain starts from: the string literal of
+/// `Builder::new("app-menu")` (also `tauri::plugin::Builder::<R>::new(..)`) at the root of
+/// `Builder::new("app-menu").setup(..).invoke_handler(..)`.
+fn plugin_builder_name(receiver: &Expr) -> Option<String> {
+    let mut expr = receiver;
+    loop {
+        match expr {
+            Expr::MethodCall(call) => expr = &call.receiver,
+            Expr::Paren(paren) => expr = &paren.expr,
+            Expr::Call(call) => {
+                let Expr::Path(func) = &*call.func else {
+                    return None;
+                };
+                let segments: Vec<String> = func
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if !segments.ends_with(&["Builder".to_owned(), "new".to_owned()]) {
+                    return None;
+                }
+                return match call.args.first() {
+                    Some(Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(name),
+                        ..
+                    })) => Some(name.value()),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
     }
 }
 

@@ -16,8 +16,10 @@ of any `#[tauri::command]` function listed in a `tauri::generate_handler![..]`. 
 command's name is the function's name, or its `rename`. The help names a registered
 command whose name is close ("did you mean `save_settings`?").
 
-Plugin commands (`plugin:dialog|open`) are the plugin's and are not checked, and nothing
-is reported when the tree has no `generate_handler!` at all (the commands are then
+Commands of other crates' plugins (`plugin:dialog|open`) are the plugin's and are not
+checked; those of the tree's own plugins are (`plugin:app-menu|show` for a `show` listed
+in the `generate_handler!` of `tauri::plugin::Builder::new("app-menu")`). Nothing is
+reported when the tree has no `generate_handler!` at all (the commands are then
 registered somewhere choreo does not see).
 
 ## Why is this bad?
