@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, BindingPattern, CallExpression, Expression, ImportDeclaration,
-    ImportDeclarationSpecifier, ModuleExportName, TSEnumDeclaration, TSEnumMemberName,
-    VariableDeclaration, VariableDeclarator,
+    ImportDeclarationSpecifier, ModuleExportName, ObjectExpression, ObjectPropertyKind,
+    PropertyKey, PropertyKind, Statement, TSEnumDeclaration, TSEnumMemberName, VariableDeclaration,
+    VariableDeclarator,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
@@ -20,8 +21,12 @@ use crate::model::SiteKind;
 /// The module Tauri's event functions come from.
 const EVENT_MODULE: &str = "@tauri-apps/api/event";
 
-/// The modules `invoke` comes from: v2's `core`, v1's `tauri`.
-const INVOKE_MODULES: &[&str] = &["@tauri-apps/api/core", "@tauri-apps/api/tauri"];
+/// The modules `invoke` comes from: v2's `core`, v1's `tauri`, and v1's package root
+/// (`import { invoke } from "@tauri-apps/api"`).
+const INVOKE_MODULES: &[&str] = &["@tauri-apps/api/core", "@tauri-apps/api/tauri", ROOT_MODULE];
+
+/// The package root: its `event`, `core` and `tauri` exports are the modules' namespaces.
+const ROOT_MODULE: &str = "@tauri-apps/api";
 
 /// A key as written, before names are looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +34,7 @@ pub(super) enum KeyRef {
     Str(String),
     /// `EVENT` (a const of the module or an import).
     Ident(String),
-    /// `Events.Saved` (a string enum member).
+    /// `Events.Saved` (a member of a string enum or of a `const` object literal).
     Member(String, String),
     Unknown,
 }
@@ -50,6 +55,8 @@ pub(super) struct RawFrontSite {
 #[derive(Debug, Default)]
 pub(super) struct Module {
     pub(super) consts: HashMap<String, String>,
+    /// String enums and `const` object literals with static-string members:
+    /// name → member → key.
     pub(super) enums: HashMap<String, HashMap<String, String>>,
     /// Local name → (module specifier, imported name; `*` for a namespace).
     pub(super) imports: HashMap<String, (String, String)>,
@@ -128,6 +135,12 @@ pub(super) fn parse_module(rel: &str, text: &str) -> Module {
         visitor.module.failure = Some((offset, format!("could not parse: {message}")));
     }
     if !parsed.panicked {
+        // Imports are hoisted: a generated `bindings.ts` may import `invoke` at its end.
+        for statement in &parsed.program.body {
+            if let Statement::ImportDeclaration(import) = statement {
+                visitor.visit_import_declaration(import);
+            }
+        }
         visitor.visit_program(&parsed.program);
     }
     let mut module = visitor.module;
@@ -200,7 +213,8 @@ impl Collector<'_> {
             Expression::StaticMemberExpression(member) => {
                 let method = member.property.name.as_str();
                 let namespace = matches!(member.object.get_inner_expression(), Expression::Identifier(o)
-                    if self.imported(o.name.as_str()) == Some((EVENT_MODULE, "*")));
+                    if matches!(self.imported(o.name.as_str()),
+                        Some((EVENT_MODULE, "*") | (ROOT_MODULE, "event"))));
                 if !(namespace || self.is_window(&member.object)) {
                     return None;
                 }
@@ -213,8 +227,8 @@ impl Collector<'_> {
             .find(|known| *known == name)
     }
 
-    /// Whether a call calls Tauri's `invoke`: imported from `@tauri-apps/api/core` (v2) or
-    /// `@tauri-apps/api/tauri` (v1), as a member of such a namespace (`core.invoke`, with
+    /// Whether a call calls Tauri's `invoke`: imported from `@tauri-apps/api/core` (v2),
+    /// `@tauri-apps/api/tauri` or `@tauri-apps/api` (v1), as a member of such a namespace (`core.invoke`, with
     /// `import { core } from "@tauri-apps/api"`), or of the global `window.__TAURI__`.
     fn is_invoke(&self, call: &CallExpression<'_>) -> bool {
         match call.callee.get_inner_expression() {
@@ -227,8 +241,7 @@ impl Collector<'_> {
                         self.imported(object.name.as_str())
                             .is_some_and(|(source, name)| {
                                 (INVOKE_MODULES.contains(&source) && name == "*")
-                                    || (source == "@tauri-apps/api"
-                                        && matches!(name, "core" | "tauri"))
+                                    || (source == ROOT_MODULE && matches!(name, "core" | "tauri"))
                             })
                             || object.name == "__TAURI__"
                     }
@@ -262,12 +275,45 @@ impl Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// The members of an object literal whose values are static strings, by key
+    /// (`{ Saved: "saved", "on-close": `close` }`); computed keys and spreads are left out.
+    fn string_members(&self, object: &ObjectExpression<'_>) -> HashMap<String, String> {
+        let mut members = HashMap::new();
+        for property in &object.properties {
+            let ObjectPropertyKind::ObjectProperty(property) = property else {
+                continue;
+            };
+            if property.computed || property.kind != PropertyKind::Init {
+                continue;
+            }
+            let key = match &property.key {
+                PropertyKey::StaticIdentifier(name) => name.name.to_string(),
+                PropertyKey::StringLiteral(lit) => lit.value.to_string(),
+                _ => continue,
+            };
+            if let KeyRef::Str(value) = self.key_of(&property.value) {
+                members.insert(key, value);
+            }
+        }
+        members
+    }
+
     /// `const EVENT = "x"` (a key), `const win = getCurrentWindow()` (a window object).
     fn declare(&mut self, it: &VariableDeclarator<'_>, is_const: bool) {
         if let (BindingPattern::BindingIdentifier(id), Some(init)) = (&it.id, &it.init) {
             let name = id.name.to_string();
             if let (KeyRef::Str(value), true) = (self.key_of(init), is_const) {
                 self.module.consts.insert(name.clone(), value);
+            }
+            if let (Expression::ObjectExpression(object), true) =
+                (init.get_inner_expression(), is_const)
+            {
+                // `const Events = { Saved: "saved" } as const`: its members are keys
+                // like a string enum's (`Events.Saved`).
+                let members = self.string_members(object);
+                if !members.is_empty() {
+                    self.module.enums.insert(name.clone(), members);
+                }
             }
             if self.is_window(init) {
                 self.windows.push(name);

@@ -1,0 +1,132 @@
+//! Tauri front-end events (DESIGN.md "Tauri front ends"): which calls are sites and which
+//! keys resolve, in the shapes real apps write them.
+
+use choreo::config::Config;
+use choreo::report::Report;
+
+fn analyze_sources(sources: &[(&str, &str)]) -> Report {
+    let config = Config::parse("choreo.toml", "[analysis]\npresets = [\"tauri\"]\n").unwrap();
+    let sources: Vec<(String, String)> = sources
+        .iter()
+        .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+        .collect();
+    choreo::analyze_sources(&sources, &config, &config.levels).report
+}
+
+/// `(key, publishers' file:line, subscribers' file:line)` for every event, sorted.
+fn events(report: &Report) -> Vec<(String, Vec<String>, Vec<String>)> {
+    report
+        .events
+        .iter()
+        .map(|event| {
+            let mut publishers: Vec<String> = event
+                .publishers
+                .iter()
+                .map(|p| format!("{}:{}", p.file, p.line))
+                .collect();
+            let mut subscribers: Vec<String> = event
+                .subscribers
+                .iter()
+                .map(|s| format!("{}:{}", s.file, s.line))
+                .collect();
+            publishers.sort();
+            subscribers.sort();
+            (event.key.clone(), publishers, subscribers)
+        })
+        .collect()
+}
+
+fn lints(report: &Report) -> Vec<String> {
+    let mut lints: Vec<String> = report.findings.iter().map(|f| f.lint.to_string()).collect();
+    lints.sort();
+    lints
+}
+
+const RUST_EMITS: &str = "use tauri::Emitter;\n\
+    fn tick(app: tauri::AppHandle) {\n\
+    app.emit(\"clipboard-changed\", ()).unwrap();\n\
+    app.emit(\"theme_changed\", ()).unwrap();\n\
+    }\n";
+
+#[test]
+fn object_literal_consts_are_keys_locally_and_imported() {
+    let keys = "export const LISTEN_KEY = {\n  CLIPBOARD: \"clipboard-changed\",\n  \"theme\": `theme_changed`,\n} as const;\n";
+    let app = "import { listen } from \"@tauri-apps/api/event\";\n\
+        import { LISTEN_KEY } from \"./keys\";\n\
+        const LOCAL = { Saved: \"saved\" };\n\
+        listen(LISTEN_KEY.CLIPBOARD, () => {});\n\
+        listen(LISTEN_KEY.theme, () => {});\n\
+        listen(LOCAL.Saved, () => {});\n\
+        listen(LOCAL.Missing, () => {});\n";
+    let report = analyze_sources(&[
+        ("src-tauri/src/main.rs", RUST_EMITS),
+        ("src/keys.ts", keys),
+        ("src/app.ts", app),
+    ]);
+    assert_eq!(
+        events(&report),
+        vec![
+            (
+                "clipboard-changed".to_owned(),
+                vec!["src-tauri/src/main.rs:3".to_owned()],
+                vec!["src/app.ts:4".to_owned()]
+            ),
+            ("saved".to_owned(), vec![], vec!["src/app.ts:6".to_owned()]),
+            (
+                "theme_changed".to_owned(),
+                vec!["src-tauri/src/main.rs:4".to_owned()],
+                vec!["src/app.ts:5".to_owned()]
+            ),
+        ]
+    );
+    // `LOCAL.Missing` is no static key; `saved` is heard but never sent.
+    assert_eq!(
+        lints(&report),
+        vec!["dynamic_event_key", "unused_subscription"]
+    );
+}
+
+#[test]
+fn the_package_root_exports_event_and_invoke() {
+    // Tauri v1: `import { event, invoke } from "@tauri-apps/api"`.
+    let app = "import { event, invoke } from '@tauri-apps/api';\n\
+        event.listen('clipboard-changed', () => {});\n\
+        invoke('save');\n";
+    let rust = "#[tauri::command]\nfn save() {}\n\
+        fn main() { tauri::Builder::default().invoke_handler(tauri::generate_handler![save]); }\n";
+    let report = analyze_sources(&[
+        ("src-tauri/src/main.rs", rust),
+        ("src-tauri/src/emit.rs", RUST_EMITS),
+        ("src/app.ts", app),
+    ]);
+    let heard = events(&report)
+        .into_iter()
+        .find(|(key, _, _)| key == "clipboard-changed")
+        .unwrap();
+    assert_eq!(heard.2, vec!["src/app.ts:2".to_owned()]);
+    let save = report.commands.iter().find(|c| c.name == "save").unwrap();
+    assert_eq!(save.invoked_at, vec!["src/app.ts:3".to_owned()]);
+    assert!(
+        !report.findings.iter().any(|f| f.lint == "unused_command"),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
+fn an_import_after_its_use_still_counts() {
+    // tauri-specta's generated bindings import `invoke` at the end of the file.
+    let bindings = "export const commands = {\n\
+        async save() { return await TAURI_INVOKE('save'); },\n\
+        };\n\
+        import { invoke as TAURI_INVOKE } from '@tauri-apps/api/core';\n";
+    let rust = "#[tauri::command]\nfn save() {}\n\
+        fn main() { tauri::Builder::default().invoke_handler(tauri::generate_handler![save]); }\n";
+    let report = analyze_sources(&[
+        ("src-tauri/src/main.rs", rust),
+        ("src/bindings.ts", bindings),
+    ]);
+    let save = report.commands.iter().find(|c| c.name == "save").unwrap();
+    assert_eq!(save.invoked_at, vec!["src/bindings.ts:2".to_owned()]);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
