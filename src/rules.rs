@@ -104,6 +104,16 @@ pub struct CallShape<'a> {
     pub full_path: &'a [String],
 }
 
+/// A path call into the standard library (`std::iter::once(0)`, also as `iter::once(0)`
+/// after `use std::iter`): the standard library has no event bus, so no rule makes it a site.
+fn in_std(call: &CallShape<'_>) -> bool {
+    call.form != Form::Method
+        && call
+            .full_path
+            .first()
+            .is_some_and(|root| matches!(root.as_str(), "std" | "core" | "alloc"))
+}
+
 impl Rule {
     fn simple(kind: SiteKind, name: &str) -> Rule {
         Rule {
@@ -142,7 +152,7 @@ impl Rule {
 
     /// Whether this rule makes the call a site (the key argument is checked later).
     pub fn matches(&self, call: &CallShape<'_>) -> bool {
-        if !self.forms.accepts(call.form) {
+        if !self.forms.accepts(call.form) || in_std(call) {
             return false;
         }
         let name_ok = match &self.matcher {

@@ -130,3 +130,109 @@ fn an_import_after_its_use_still_counts() {
     assert_eq!(save.invoked_at, vec!["src/bindings.ts:2".to_owned()]);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
+
+fn analyze_dir(rel: &str) -> Report {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let config = Config::load(&root.join("choreo.toml")).unwrap();
+    choreo::analyze(&root, &config, &config.levels, Some(1))
+        .unwrap()
+        .report
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn calls_of_wrapper_functions_are_the_sites() {
+    // DESIGN.md precise rule 6 on the front end: a hook that passes its parameter to
+    // `listen`/`emit` is a site at each of its calls, also in files that never mention
+    // the API (`Clipboard.tsx`), through a tsconfig alias, a rest parameter and a
+    // default export.
+    let report = analyze_dir("fixtures/tauri/wrappers");
+    assert_eq!(
+        events(&report),
+        vec![
+            (
+                "clipboard://updated".to_owned(),
+                strings(&["src-tauri/src/main.rs:4"]),
+                strings(&["src/pages/Clipboard.tsx:5"])
+            ),
+            (
+                "device-changed".to_owned(),
+                strings(&["src-tauri/src/main.rs:5"]),
+                strings(&["src/pages/Device.vue:8"])
+            ),
+            (
+                "device-typo".to_owned(),
+                vec![],
+                strings(&["src/pages/Device.vue:9"])
+            ),
+            (
+                "refresh".to_owned(),
+                strings(&["src/pages/Device.vue:8"]),
+                strings(&["src-tauri/src/main.rs:6"])
+            ),
+        ]
+    );
+    let clipboard = &report.events[0].subscribers[0];
+    assert_eq!(clipboard.handler.as_deref(), Some("onUpdated"));
+    // The wrappers' own sites are gone; `relay` is called with nothing resolvable and a
+    // callback's parameter cannot be traced, so those stay dynamic keys;
+    // `std::iter::once(0)` is no Tauri listener.
+    let mut found: Vec<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.lint.to_string(), format!("{}:{}", f.file, f.line)))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "dynamic_event_key".to_owned(),
+                "src/lib/notify.ts:13".to_owned()
+            ),
+            (
+                "dynamic_event_key".to_owned(),
+                "src/lib/notify.ts:9".to_owned()
+            ),
+            (
+                "unused_subscription".to_owned(),
+                "src/pages/Device.vue:9".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_wrapper_without_resolvable_calls_keeps_its_dynamic_key() {
+    let hook = "import { listen } from '@tauri-apps/api/event';\n\
+        export function useEvent(name: string) { return listen(name, () => {}); }\n";
+    let caller = "import { useEvent } from './hook';\nuseEvent(location.hash);\n";
+    let report = analyze_sources(&[("src/hook.ts", hook), ("src/caller.ts", caller)]);
+    assert!(report.events.is_empty(), "{:?}", report.events);
+    assert_eq!(lints(&report), vec!["dynamic_event_key"]);
+    assert_eq!(report.findings[0].file, "src/hook.ts");
+}
+
+#[test]
+fn standard_library_paths_are_no_tauri_sites() {
+    // `std::iter::once(0)` shares a name with Tauri's `once`; a method call still counts.
+    let rust = "use std::iter;\nuse tauri::Listener;\n\
+        fn f(app: tauri::AppHandle) {\n\
+        let a: Vec<u16> = std::iter::once(0).collect();\n\
+        let b: Vec<u16> = iter::once(1).collect();\n\
+        app.once(\"ready\", |_| {});\n\
+        }\n";
+    let report = analyze_sources(&[("src-tauri/src/main.rs", rust)]);
+    assert_eq!(
+        events(&report),
+        vec![(
+            "ready".to_owned(),
+            vec![],
+            strings(&["src-tauri/src/main.rs:6"])
+        )]
+    );
+    assert_eq!(lints(&report), vec!["unused_subscription"]);
+}

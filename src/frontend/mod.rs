@@ -8,8 +8,12 @@
 //! `dynamic_event_key`). A listener's inline handler (arrow function or function
 //! expression) becomes a `FnFact` body of its own, holding the emits written inside it, so
 //! loops cross the border; named handlers and the calls a handler makes are not followed.
+//! A function whose parameter is the key (`useTauriListen(event, handler)` forwarding to
+//! `listen`) is a wrapper: each of its calls with a resolvable key is a site at the call
+//! (precise rule 6); files that only call a wrapper are parsed too (a second prefilter on
+//! the wrappers' names).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
@@ -22,7 +26,7 @@ mod imports;
 mod parse;
 
 use imports::{resolve_import, Aliases};
-use parse::{line_column, parse_module, KeyRef, Module};
+use parse::{line_column, parse_module, KeyRef, Module, RawFrontSite};
 
 /// File extensions of a front end.
 pub const EXTENSIONS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "vue", "svelte"];
@@ -150,12 +154,20 @@ fn facts_of(
                 .then(|| parse_module(rel, text))
         })
         .collect();
+    if prefilter {
+        parse_wrapper_callers(rels, texts, &mut modules);
+    }
+    let called = wrapper_calls(rels, &modules, &known, aliases);
     // The relative modules that keys are imported from, parsed on demand.
     let mut wanted: Vec<usize> = Vec::new();
     for (index, module) in modules.iter().enumerate() {
         let Some(module) = module else { continue };
         let keys = module.sites.iter().map(|site| &site.key);
-        for key in keys.chain(module.invokes.iter().map(|(key, _, _)| key)) {
+        let calls = called[index].iter().map(|call| &call.site.key);
+        for key in keys
+            .chain(calls)
+            .chain(module.invokes.iter().map(|(key, _, _)| key))
+        {
             let name = match key {
                 KeyRef::Ident(name) | KeyRef::Member(name, _) => name,
                 _ => continue,
@@ -206,6 +218,20 @@ fn facts_of(
             Some(member) => other.enums.get(imported)?.get(member).cloned(),
         }
     };
+
+    // A wrapper's own site is its callers' when one of them resolves (precise rule 6).
+    let called: Vec<Vec<(CalledSite, String)>> = called
+        .into_iter()
+        .enumerate()
+        .map(|(index, calls)| {
+            calls
+                .into_iter()
+                .filter_map(|call| lookup(index, &call.site.key).map(|key| (call, key)))
+                .collect()
+        })
+        .collect();
+    let resolved: BTreeSet<&(usize, String)> =
+        called.iter().flatten().map(|(call, _)| &call.of).collect();
 
     rels.iter()
         .enumerate()
@@ -280,9 +306,19 @@ fn facts_of(
                             },
                         });
                     }
-                    for site in &module.sites {
+                    let own = module.sites.iter().filter(|site| {
+                        !site
+                            .wrapper
+                            .as_ref()
+                            .is_some_and(|name| resolved.contains(&(index, name.clone())))
+                    });
+                    let own = own.map(|site| (site, lookup(index, &site.key)));
+                    let calls = called[index]
+                        .iter()
+                        .map(|(call, key)| (&call.site, Some(key.clone())));
+                    for (site, key) in own.chain(calls) {
                         let (line, column) = line_column(&module.text, site.offset);
-                        let key = lookup(index, &site.key).map_or(KeyExpr::Unknown, KeyExpr::Str);
+                        let key = key.map_or(KeyExpr::Unknown, KeyExpr::Str);
                         facts.sites.push(RawSite {
                             location: Location {
                                 file: rel.clone(),
@@ -300,8 +336,10 @@ fn facts_of(
                             },
                             handler: site.handler.clone(),
                             handler_ref: site.handler.as_ref().map(|_| match site.body {
-                                Some(body) => HandlerRef::Fn(body),
-                                None => HandlerRef::Opaque,
+                                Some(body) if site.kind == SiteKind::Subscribe => {
+                                    HandlerRef::Fn(body)
+                                }
+                                _ => HandlerRef::Opaque,
                             }),
                             payload: None,
                             name_only: false,
@@ -311,6 +349,123 @@ fn facts_of(
                 }
             }
             facts
+        })
+        .collect()
+}
+
+/// A call of a wrapper (DESIGN.md precise rule 6): the site it is, located at the call, and
+/// the wrapper it calls (`(module, name)`).
+struct CalledSite {
+    site: RawFrontSite,
+    of: (usize, String),
+}
+
+/// Files the prefilter skipped that name a wrapper of a parsed module: a hook's callers
+/// (`useTauriListen(KEYS.Saved, ..)`) need not mention the API. A default-exported wrapper
+/// is named by its module's file stem, which the callers' import paths spell.
+fn parse_wrapper_callers(
+    rels: &[String],
+    texts: &[Option<String>],
+    modules: &mut [Option<Module>],
+) {
+    use rayon::prelude::*;
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for (rel, module) in rels.iter().zip(modules.iter()) {
+        let Some(module) = module else { continue };
+        for name in module.wrappers.keys() {
+            if name == "default" || module.default_export.as_ref() == Some(name) {
+                let stem = rel.rsplit('/').next().unwrap_or(rel);
+                names.insert(stem.split('.').next().unwrap_or(stem).to_owned());
+            }
+            if name != "default" {
+                names.insert(name.clone());
+            }
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    let parsed: Vec<(usize, Module)> = modules
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, module)| {
+            let text = texts[index].as_deref()?;
+            (module.is_none()
+                && text.len() <= MAX_BYTES
+                && names.iter().any(|name| text.contains(name.as_str())))
+            .then(|| (index, parse_module(&rels[index], text)))
+        })
+        .collect();
+    for (index, module) in parsed {
+        modules[index] = Some(module);
+    }
+}
+
+/// The wrapper calls of each module, as sites at the calls with keys as written.
+fn wrapper_calls(
+    rels: &[String],
+    modules: &[Option<Module>],
+    known: &BTreeMap<String, usize>,
+    aliases: &Aliases,
+) -> Vec<Vec<CalledSite>> {
+    modules
+        .iter()
+        .enumerate()
+        .map(|(index, module)| {
+            let Some(module) = module else {
+                return Vec::new();
+            };
+            let mut sites = Vec::new();
+            for call in &module.calls {
+                let target = match module.imports.get(&call.callee) {
+                    Some((source, imported)) => {
+                        resolve_import(&rels[index], source, known, aliases)
+                            .map(|target| (target, imported.clone()))
+                    }
+                    None => Some((index, call.callee.clone())),
+                };
+                let Some((target, mut name)) = target else {
+                    continue;
+                };
+                let Some(other) = modules[target].as_ref() else {
+                    continue;
+                };
+                if name == "default" {
+                    if let Some(bound) = &other.default_export {
+                        name.clone_from(bound);
+                    }
+                }
+                let Some(wrappers) = other.wrappers.get(&name) else {
+                    continue;
+                };
+                for wrapper in wrappers {
+                    let Some((key, key_text, _)) = call.args.get(wrapper.key_param) else {
+                        continue;
+                    };
+                    let handler = (wrapper.kind == SiteKind::Subscribe).then(|| {
+                        wrapper
+                            .handler_param
+                            .and_then(|at| call.args.get(at))
+                            .map_or_else(|| "{closure}".to_owned(), |(_, _, h)| h.clone())
+                    });
+                    sites.push(CalledSite {
+                        site: RawFrontSite {
+                            kind: wrapper.kind,
+                            key: key.clone(),
+                            key_text: key_text.clone(),
+                            offset: call.offset,
+                            handler,
+                            body: match wrapper.kind {
+                                SiteKind::Publish => call.body,
+                                SiteKind::Subscribe => None,
+                            },
+                            wrapper: None,
+                        },
+                        of: (target, name.clone()),
+                    });
+                }
+            }
+            sites
         })
         .collect()
 }

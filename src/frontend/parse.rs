@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, BindingPattern, CallExpression, Expression, ImportDeclaration,
+    Argument, ArrowFunctionExpression, BindingPattern, CallExpression, ExportDefaultDeclaration,
+    ExportDefaultDeclarationKind, Expression, FormalParameters, Function, ImportDeclaration,
     ImportDeclarationSpecifier, ModuleExportName, ObjectExpression, ObjectPropertyKind,
     PropertyKey, PropertyKind, Statement, TSEnumDeclaration, TSEnumMemberName, VariableDeclaration,
     VariableDeclarator,
@@ -15,6 +16,7 @@ use oxc_ast::ast::{
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType};
+use oxc_syntax::scope::ScopeFlags;
 
 use crate::model::SiteKind;
 
@@ -49,7 +51,38 @@ pub(super) struct RawFrontSite {
     /// For a subscription whose handler is an inline function: its index in
     /// `Module::handlers`; for a publish: the innermost such handler around it.
     pub(super) body: Option<usize>,
+    /// The key is a parameter of this function of the module (a wrapper): the site is
+    /// its callers' (DESIGN.md precise rule 6), and its own only if no call resolves.
+    pub(super) wrapper: Option<String>,
 }
+
+/// A function of the module that passes one of its parameters to an event function as the
+/// key (`const useTauriListen = (event, handler) => listen(event, ..)`): each call of it
+/// is a site (DESIGN.md precise rule 6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Wrapper {
+    pub(super) kind: SiteKind,
+    /// The position of the parameter that is the key.
+    pub(super) key_param: usize,
+    /// For a listener: the position of the parameter that is the handler, if it is one.
+    pub(super) handler_param: Option<usize>,
+}
+
+/// A call of a plain name (`useTauriListen(KEYS.Saved, onSaved)`), which may be a wrapper's.
+#[derive(Debug, Clone)]
+pub(super) struct Call {
+    pub(super) callee: String,
+    /// The first arguments: the key each would be, its text, and the handler it would name
+    /// (an identifier's name, else `{closure}`).
+    pub(super) args: Vec<(KeyRef, String, String)>,
+    pub(super) offset: u32,
+    /// The innermost inline handler around the call (for a publishing wrapper).
+    pub(super) body: Option<usize>,
+}
+
+/// How many leading arguments of a plain call are kept: a wrapper's key and handler
+/// parameters are among the first.
+const CALL_ARGS: usize = 4;
 
 /// What one module declares and does.
 #[derive(Debug, Default)]
@@ -63,6 +96,13 @@ pub(super) struct Module {
     pub(super) sites: Vec<RawFrontSite>,
     /// Inline handler functions of listeners (arrow functions, function expressions).
     pub(super) handlers: usize,
+    /// Functions of the module that are event wrappers, by name (`default` for an
+    /// anonymous default export).
+    pub(super) wrappers: HashMap<String, Vec<Wrapper>>,
+    /// The name the module's default export is bound to (`export default NAME`).
+    pub(super) default_export: Option<String>,
+    /// Calls of plain names that are local wrappers or imports (candidates for wrapper calls).
+    pub(super) calls: Vec<Call>,
     /// `invoke(NAME, ..)` calls: the name as written and where the call is.
     pub(super) invokes: Vec<(KeyRef, String, u32)>,
     /// The text oxc read (`.vue`/`.svelte` masked), for lines and columns.
@@ -118,6 +158,9 @@ pub(super) fn parse_module(rel: &str, text: &str) -> Module {
         windows: Vec::new(),
         text: &text,
         inside: Vec::new(),
+        scopes: Vec::new(),
+        pending_name: None,
+        default_export: None,
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         let (offset, message) = parsed
@@ -144,8 +187,41 @@ pub(super) fn parse_module(rel: &str, text: &str) -> Module {
         visitor.visit_program(&parsed.program);
     }
     let mut module = visitor.module;
+    module.default_export = visitor.default_export;
+    let Module {
+        wrappers,
+        imports,
+        calls,
+        ..
+    } = &mut module;
+    calls.retain(|call| wrappers.contains_key(&call.callee) || imports.contains_key(&call.callee));
     module.text = text;
     module
+}
+
+/// A function being visited: its name (from its declaration or the `const` it is bound to;
+/// none for a callback) and its parameters by position (`None` for a destructured one).
+struct Scope {
+    name: Option<String>,
+    params: Vec<Option<String>>,
+    rest: Option<String>,
+}
+
+impl Scope {
+    fn new(name: Option<String>, params: &FormalParameters<'_>) -> Self {
+        let binding = |pattern: &BindingPattern<'_>| match pattern {
+            BindingPattern::BindingIdentifier(id) => Some(id.name.to_string()),
+            _ => None,
+        };
+        Self {
+            name,
+            params: params.items.iter().map(|p| binding(&p.pattern)).collect(),
+            rest: params
+                .rest
+                .as_ref()
+                .and_then(|rest| binding(&rest.rest.argument)),
+        }
+    }
 }
 
 struct Collector<'t> {
@@ -155,6 +231,12 @@ struct Collector<'t> {
     text: &'t str,
     /// The inline handlers whose bodies enclose the current node, innermost last.
     inside: Vec<usize>,
+    /// The functions enclosing the current node, innermost last.
+    scopes: Vec<Scope>,
+    /// The name the next function is bound to: `(its start, name)`, set by its `const`.
+    pending_name: Option<(u32, String)>,
+    /// `export default NAME` / `export default function NAME(..)`.
+    default_export: Option<String>,
 }
 
 impl Collector<'_> {
@@ -252,6 +334,130 @@ impl Collector<'_> {
         }
     }
 
+    /// The function that `name` is a parameter of, its position, and whether it is the rest
+    /// parameter: the innermost function declaring it, if that function has a name (a
+    /// callback's parameter cannot be traced to calls).
+    fn param(&self, name: &str) -> Option<(String, usize, bool)> {
+        for scope in self.scopes.iter().rev() {
+            if let Some(at) = scope.params.iter().position(|p| p.as_deref() == Some(name)) {
+                return scope.name.clone().map(|function| (function, at, false));
+            }
+            if scope.rest.as_deref() == Some(name) {
+                return scope
+                    .name
+                    .clone()
+                    .map(|function| (function, scope.params.len(), true));
+            }
+        }
+        None
+    }
+
+    /// The key of an event call whose key argument is at `key_at`, its text, and the wrapper
+    /// it makes of the enclosing function when the key is that function's parameter
+    /// (`listen(event, ..)`, or `listen(...args)` with a rest parameter).
+    fn event_key(
+        &mut self,
+        call: &CallExpression<'_>,
+        kind: SiteKind,
+        key_at: usize,
+    ) -> Option<(KeyRef, String, Option<String>)> {
+        let text = |span: oxc_span::Span| {
+            self.text
+                .get(span.start as usize..span.end as usize)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let ident = |expr: &Expression<'_>| match expr.get_inner_expression() {
+            Expression::Identifier(ident) => Some(ident.name.to_string()),
+            _ => None,
+        };
+        let (key, key_text, wrapper) = match call.arguments.first() {
+            Some(Argument::SpreadElement(spread)) => {
+                let key_text = text(spread.span);
+                let wrapper = ident(&spread.argument)
+                    .and_then(|name| self.param(&name))
+                    .filter(|(_, _, rest)| *rest)
+                    .map(|(function, at, _)| {
+                        let handler_param = (kind == SiteKind::Subscribe).then_some(at + 1);
+                        (function, at + key_at, handler_param)
+                    });
+                (KeyRef::Unknown, key_text, wrapper)
+            }
+            _ => {
+                let arg = call.arguments.get(key_at)?.as_expression()?;
+                let key = self.key_of(arg);
+                let wrapper =
+                    match &key {
+                        KeyRef::Ident(name) => self.param(name).filter(|(_, _, rest)| !rest).map(
+                            |(function, at, _)| {
+                                let handler_param = call
+                                    .arguments
+                                    .get(1)
+                                    .and_then(Argument::as_expression)
+                                    .and_then(ident)
+                                    .and_then(|handler| self.param(&handler))
+                                    .filter(|(of, _, rest)| *of == function && !rest)
+                                    .map(|(_, at, _)| at)
+                                    .filter(|_| kind == SiteKind::Subscribe);
+                                (function, at, handler_param)
+                            },
+                        ),
+                        _ => None,
+                    };
+                (key, text(arg.span()), wrapper)
+            }
+        };
+        let Some((function, key_param, handler_param)) = wrapper else {
+            return Some((key, key_text, None));
+        };
+        let wrapper = Wrapper {
+            kind,
+            key_param,
+            handler_param,
+        };
+        let known = self.module.wrappers.entry(function.clone()).or_default();
+        if !known.contains(&wrapper) {
+            known.push(wrapper);
+        }
+        Some((KeyRef::Unknown, key_text, Some(function)))
+    }
+
+    /// A call of a plain name, kept in case it calls a wrapper.
+    fn record_call(&mut self, call: &CallExpression<'_>) {
+        let Expression::Identifier(callee) = call.callee.get_inner_expression() else {
+            return;
+        };
+        let args = call
+            .arguments
+            .iter()
+            .take(CALL_ARGS)
+            .map(|arg| {
+                let span = arg.span();
+                let text = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or_default()
+                    .to_owned();
+                match arg.as_expression() {
+                    Some(expr) => {
+                        let handler = match expr.get_inner_expression() {
+                            Expression::Identifier(ident) => ident.name.to_string(),
+                            _ => "{closure}".to_owned(),
+                        };
+                        (self.key_of(expr), text, handler)
+                    }
+                    None => (KeyRef::Unknown, text, "{closure}".to_owned()),
+                }
+            })
+            .collect();
+        self.module.calls.push(Call {
+            callee: callee.name.to_string(),
+            args,
+            offset: callee.span.start,
+            body: self.inside.last().copied(),
+        });
+    }
+
     fn key_of(&self, expr: &Expression<'_>) -> KeyRef {
         match expr.get_inner_expression() {
             Expression::StringLiteral(lit) => KeyRef::Str(lit.value.to_string()),
@@ -314,6 +520,15 @@ impl Collector<'_> {
                 if !members.is_empty() {
                     self.module.enums.insert(name.clone(), members);
                 }
+            }
+            match init.get_inner_expression() {
+                Expression::ArrowFunctionExpression(f) => {
+                    self.pending_name = Some((f.span.start, name.clone()));
+                }
+                Expression::FunctionExpression(f) => {
+                    self.pending_name = Some((f.span.start, name.clone()));
+                }
+                _ => {}
             }
             if self.is_window(init) {
                 self.windows.push(name);
@@ -378,8 +593,46 @@ impl<'a> Visit<'a> for Collector<'_> {
     fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
         for declarator in &it.declarations {
             self.declare(declarator, it.kind.is_const());
+            self.visit_variable_declarator(declarator);
         }
-        walk::walk_variable_declaration(self, it);
+    }
+
+    fn visit_function(&mut self, it: &Function<'a>, flags: ScopeFlags) {
+        let name = it.id.as_ref().map(|id| id.name.to_string()).or_else(|| {
+            self.pending_name
+                .take_if(|(start, _)| *start == it.span.start)
+                .map(|(_, name)| name)
+        });
+        self.scopes.push(Scope::new(name, &it.params));
+        walk::walk_function(self, it, flags);
+        self.scopes.pop();
+    }
+
+    fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
+        let name = self
+            .pending_name
+            .take_if(|(start, _)| *start == it.span.start)
+            .map(|(_, name)| name);
+        self.scopes.push(Scope::new(name, &it.params));
+        walk::walk_arrow_function_expression(self, it);
+        self.scopes.pop();
+    }
+
+    fn visit_export_default_declaration(&mut self, it: &ExportDefaultDeclaration<'a>) {
+        match &it.declaration {
+            ExportDefaultDeclarationKind::FunctionDeclaration(f) => match &f.id {
+                Some(id) => self.default_export = Some(id.name.to_string()),
+                None => self.pending_name = Some((f.span.start, "default".to_owned())),
+            },
+            ExportDefaultDeclarationKind::ArrowFunctionExpression(f) => {
+                self.pending_name = Some((f.span.start, "default".to_owned()));
+            }
+            ExportDefaultDeclarationKind::Identifier(id) => {
+                self.default_export = Some(id.name.to_string());
+            }
+            _ => {}
+        }
+        walk::walk_export_default_declaration(self, it);
     }
 
     fn visit_ts_enum_declaration(&mut self, it: &TSEnumDeclaration<'a>) {
@@ -414,20 +667,17 @@ impl<'a> Visit<'a> for Collector<'_> {
                     .push((self.key_of(arg), text, it.callee.span().start));
             }
         }
-        if let Some(function) = self.event_call(it) {
+        let event_call = self.event_call(it);
+        if event_call.is_none() && !self.is_invoke(it) {
+            self.record_call(it);
+        }
+        if let Some(function) = event_call {
             let (kind, key_at) = match function {
                 "listen" | "once" => (SiteKind::Subscribe, 0),
                 "emitTo" => (SiteKind::Publish, 1),
                 _ => (SiteKind::Publish, 0),
             };
-            let arg = it.arguments.get(key_at).and_then(Argument::as_expression);
-            if let Some(arg) = arg {
-                let span = arg.span();
-                let key_text = self
-                    .text
-                    .get(span.start as usize..span.end as usize)
-                    .unwrap_or_default()
-                    .to_owned();
+            if let Some((key, key_text, wrapper)) = self.event_key(it, kind, key_at) {
                 let handler = (kind == SiteKind::Subscribe).then(|| {
                     match it.arguments.get(1).and_then(Argument::as_expression) {
                         Some(Expression::Identifier(ident)) => ident.name.to_string(),
@@ -458,11 +708,12 @@ impl<'a> Visit<'a> for Collector<'_> {
                 };
                 self.module.sites.push(RawFrontSite {
                     kind,
-                    key: self.key_of(arg),
+                    key,
                     key_text,
                     offset,
                     handler,
                     body,
+                    wrapper,
                 });
                 if let (true, Some(body)) = (inline, body) {
                     self.inside.push(body);
