@@ -68,6 +68,8 @@ pub struct Discovery {
     pub crates: usize,
     /// How many resolution units (`units`) the files fall into; 0 or 1 for most trees.
     pub units: usize,
+    /// With [`discover_all`]'s `front_end`: a Tauri front end's files, found in the same walk.
+    pub front_end: crate::frontend::Files,
 }
 
 /// The crate name for files outside any package.
@@ -84,11 +86,23 @@ struct Found {
     rs_files: Vec<(PathBuf, String)>,
     manifests: Vec<PathBuf>,
     errors: Vec<WalkError>,
+    front_end: crate::frontend::Files,
 }
 
 /// [`discover`] on `threads` walker threads (all cores when `None`). The result does not
 /// depend on it: everything is sorted afterwards.
 pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Discovery {
+    discover_all(root, exclude, threads, false)
+}
+
+/// [`discover_on`], and with `front_end` (the `tauri` preset) also the front end's files
+/// ([`crate::frontend::Files`]), in the same walk: one walk of a large front end, not two.
+pub fn discover_all(
+    root: &Path,
+    exclude: &GlobSet,
+    threads: Option<usize>,
+    front_end: bool,
+) -> Discovery {
     if root.is_file() {
         let name = root
             .file_name()
@@ -102,6 +116,7 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
             errors: Vec::new(),
             crates: crates.len(),
             units: 1,
+            front_end: crate::frontend::Files::default(),
         };
     }
 
@@ -128,6 +143,8 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
                 all.rs_files.extend(found.rs_files);
                 all.manifests.extend(found.manifests);
                 all.errors.extend(found.errors);
+                all.front_end.sources.extend(found.front_end.sources);
+                all.front_end.configs.extend(found.front_end.configs);
             }
         }
         let mut local = Local {
@@ -154,6 +171,8 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
                 found.manifests.push(entry.into_path());
             } else if entry.path().extension().is_some_and(|ext| ext == "rs") {
                 found.rs_files.push((entry.into_path(), rel));
+            } else if front_end {
+                found.front_end.add(entry.into_path(), rel);
             }
             ignore::WalkState::Continue
         })
@@ -162,7 +181,10 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
         rs_files,
         mut manifests,
         mut errors,
+        mut front_end,
     } = all.into_inner().unwrap_or_else(|e| e.into_inner());
+    front_end.sources.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+    front_end.configs.sort_unstable_by(|a, b| a.1.cmp(&b.1));
 
     manifests.sort();
     let crates = find_crates(root, &manifests);
@@ -182,6 +204,7 @@ pub fn discover_on(root: &Path, exclude: &GlobSet, threads: Option<usize>) -> Di
         files,
         errors,
         crates: crates.len(),
+        front_end,
     }
 }
 

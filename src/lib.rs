@@ -526,7 +526,8 @@ pub fn analyze_with(
         return Err(AnalyzeError::NotRust(root.to_path_buf()));
     }
     let start = std::time::Instant::now();
-    let discovery = discover::discover_on(root, &config.exclude, jobs);
+    let tauri = config.presets.contains(&rules::Preset::Tauri);
+    let discovery = discover::discover_all(root, &config.exclude, jobs, tauri);
     let mut timings = timings::Timings {
         files: discovery.files.len(),
         units: discovery
@@ -566,9 +567,9 @@ pub fn analyze_with(
     Ok(pool.install(|| {
         let mut facts = parse_lazily(&discovery, &rules, lazy, &progress, &mut timings);
         // Both sides of a Tauri app: the front end's sites join the Rust ones.
-        if config.presets.contains(&rules::Preset::Tauri) {
+        if tauri {
             let start = std::time::Instant::now();
-            let front = frontend::analyze(root, &config.exclude);
+            let front = frontend::analyze(&discovery.front_end);
             timings.phase("front end", start, Some(front.len()));
             facts.extend(front);
         }

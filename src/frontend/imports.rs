@@ -2,7 +2,8 @@
 //! the `compilerOptions.paths` aliases of tsconfig/jsconfig files (`@/types`), resolved
 //! to a file among those found.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::EXTENSIONS;
@@ -144,39 +145,77 @@ fn strip_jsonc(text: &str) -> String {
     json
 }
 
-/// The module a relative or aliased specifier names, among the front-end files found.
-pub(super) fn resolve_import(
-    from: &str,
-    specifier: &str,
-    known: &BTreeMap<String, usize>,
-    aliases: &Aliases,
-) -> Option<usize> {
-    if !(specifier.starts_with("./") || specifier.starts_with("../")) {
-        return aliases
-            .expand(from, specifier)
-            .iter()
-            .find_map(|base| module_file(base, known));
-    }
-    let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-    module_file(&normalize(&format!("{dir}/{specifier}"))?, known)
+/// Resolves the specifiers of the front end's imports to its files, each (directory,
+/// specifier) once: a 2,000-file front end imports the same few modules from every file.
+pub(super) struct Resolver<'a> {
+    known: HashMap<&'a str, usize>,
+    aliases: &'a Aliases,
+    cache: RefCell<HashMap<(String, String), Option<usize>>>,
 }
 
-/// The file a module path names: itself, with an extension, or its directory's index.
-fn module_file(base: &str, known: &BTreeMap<String, usize>) -> Option<usize> {
-    let base = base.to_owned();
-    let mut candidates = vec![base.clone()];
-    for ext in EXTENSIONS {
-        candidates.push(format!("{base}.{ext}"));
+impl<'a> Resolver<'a> {
+    /// A resolver among the files `rels` (a module's index is its position).
+    pub(super) fn new(rels: &'a [String], aliases: &'a Aliases) -> Self {
+        Resolver {
+            known: rels
+                .iter()
+                .enumerate()
+                .map(|(index, rel)| (rel.as_str(), index))
+                .collect(),
+            aliases,
+            cache: RefCell::default(),
+        }
     }
-    for ext in ["ts", "js", "tsx", "jsx"] {
-        candidates.push(format!("{base}/index.{ext}"));
+
+    /// The module a relative or aliased specifier names, for the file at `from`.
+    pub(super) fn resolve(&self, from: &str, specifier: &str) -> Option<usize> {
+        let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let key = (dir.to_owned(), specifier.to_owned());
+        if let Some(found) = self.cache.borrow().get(&key) {
+            return *found;
+        }
+        let found = self.resolve_uncached(dir, specifier);
+        self.cache.borrow_mut().insert(key, found);
+        found
     }
-    // `./events.js` written for `events.ts` (TypeScript's ESM imports).
-    if let Some(stem) = base.strip_suffix(".js") {
-        candidates.push(format!("{stem}.ts"));
-        candidates.push(format!("{stem}.tsx"));
+
+    fn resolve_uncached(&self, dir: &str, specifier: &str) -> Option<usize> {
+        if !(specifier.starts_with("./") || specifier.starts_with("../")) {
+            return self
+                .aliases
+                .expand(&format!("{dir}/"), specifier)
+                .iter()
+                .find_map(|base| self.module_file(base));
+        }
+        self.module_file(&normalize(&format!("{dir}/{specifier}"))?)
     }
-    candidates.iter().find_map(|c| known.get(c).copied())
+
+    /// The file a module path names: itself, with an extension, or its directory's index.
+    fn module_file(&self, base: &str) -> Option<usize> {
+        use std::fmt::Write;
+        let mut candidate = String::with_capacity(base.len() + 12);
+        let mut probe = |args: std::fmt::Arguments<'_>| {
+            candidate.clear();
+            let _ = candidate.write_fmt(args);
+            self.known.get(candidate.as_str()).copied()
+        };
+        if let Some(found) = self.known.get(base) {
+            return Some(*found);
+        }
+        EXTENSIONS
+            .iter()
+            .find_map(|ext| probe(format_args!("{base}.{ext}")))
+            .or_else(|| {
+                ["ts", "js", "tsx", "jsx"]
+                    .iter()
+                    .find_map(|ext| probe(format_args!("{base}/index.{ext}")))
+            })
+            .or_else(|| {
+                // `./events.js` written for `events.ts` (TypeScript's ESM imports).
+                let stem = base.strip_suffix(".js")?;
+                probe(format_args!("{stem}.ts")).or_else(|| probe(format_args!("{stem}.tsx")))
+            })
+    }
 }
 
 #[cfg(test)]
@@ -185,27 +224,26 @@ mod tests {
 
     #[test]
     fn relative_imports() {
-        let known: BTreeMap<String, usize> = [
-            ("src/events.ts".to_owned(), 3),
-            ("src/lib/index.ts".to_owned(), 4),
-        ]
-        .into_iter()
-        .collect();
+        let rels: Vec<String> = ["a.ts", "b.ts", "c.ts", "src/events.ts", "src/lib/index.ts"]
+            .iter()
+            .map(|rel| (*rel).to_owned())
+            .collect();
         let none = Aliases::default();
+        let known = Resolver::new(&rels, &none);
         assert_eq!(
-            resolve_import("src/App.vue", "./events", &known, &none),
+            known.resolve("src/App.vue", "./events"),
             Some(3)
         );
         assert_eq!(
-            resolve_import("src/a/b.ts", "../events.js", &known, &none),
+            known.resolve("src/a/b.ts", "../events.js"),
             Some(3)
         );
         assert_eq!(
-            resolve_import("src/App.vue", "./lib", &known, &none),
+            known.resolve("src/App.vue", "./lib"),
             Some(4)
         );
         assert_eq!(
-            resolve_import("src/App.vue", "@/events", &known, &none),
+            known.resolve("src/App.vue", "@/events"),
             None
         );
         let aliases = Aliases {
@@ -216,10 +254,8 @@ mod tests {
                 vec!["src/".to_owned()],
             )],
         };
-        assert_eq!(
-            resolve_import("src/a/b.tsx", "@/events", &known, &aliases),
-            Some(3)
-        );
+        let known = Resolver::new(&rels, &aliases);
+        assert_eq!(known.resolve("src/a/b.tsx", "@/events"), Some(3));
     }
 
     #[test]

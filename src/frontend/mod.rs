@@ -13,19 +13,16 @@
 //! (precise rule 6); files that only call a wrapper are parsed too (a second prefilter on
 //! the wrappers' names).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 
-use globset::GlobSet;
-
-use crate::discover::relative;
 use crate::extract::{Body, FileFacts, FnFact, HandlerRef, Holder, Invoke, KeyExpr, RawSite};
 use crate::model::{Location, ParseFailure, SiteKind};
 
 mod imports;
 mod parse;
 
-use imports::{resolve_import, Aliases};
+use imports::{Aliases, Resolver};
 use parse::{line_column, parse_module, KeyRef, Module, RawFrontSite};
 
 /// File extensions of a front end.
@@ -45,9 +42,29 @@ fn may_hold_site(text: &str) -> bool {
     text.contains("@tauri-apps/api") || text.contains("__TAURI__")
 }
 
-/// The front-end files under `root`, sorted: `(path, relative path)`.
-pub fn discover(root: &Path, exclude: &GlobSet) -> Vec<(PathBuf, String)> {
-    discover_with_configs(root, exclude).0
+/// A front end's files, found by the Rust walk ([`crate::discover::discover_all`]):
+/// sources and the `tsconfig*.json`/`jsconfig.json` files that give import aliases, each
+/// `(path, relative path)`, sorted by relative path.
+#[derive(Debug, Default)]
+pub struct Files {
+    pub sources: Vec<(PathBuf, String)>,
+    pub configs: Vec<(PathBuf, String)>,
+}
+
+impl Files {
+    /// Keeps a walked file that is a front-end source or config outside the directories a
+    /// build and its dependencies live in (the walk itself skips only `target`).
+    pub(crate) fn add(&mut self, path: PathBuf, rel: String) {
+        let (dirs, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+        if dirs.split('/').any(|dir| SKIPPED_DIRS.contains(&dir)) {
+            return;
+        }
+        if is_ts_config(name) {
+            self.configs.push((path, rel));
+        } else if is_front_end(name) {
+            self.sources.push((path, rel));
+        }
+    }
 }
 
 /// Whether a file name is a TypeScript or JavaScript project config (import aliases).
@@ -55,65 +72,18 @@ fn is_ts_config(name: &str) -> bool {
     name == "jsconfig.json" || (name.starts_with("tsconfig") && name.ends_with(".json"))
 }
 
-/// [`discover`], and the `tsconfig*.json`/`jsconfig.json` files beside them.
-type Found = (Vec<(PathBuf, String)>, Vec<(PathBuf, String)>);
-
-fn discover_with_configs(root: &Path, exclude: &GlobSet) -> Found {
-    if !root.is_dir() {
-        return Found::default();
-    }
-    let walker = crate::discover::walker(root)
-        .filter_entry(|entry| {
-            !(entry.depth() > 0
-                && entry.file_type().is_some_and(|t| t.is_dir())
-                && entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|name| SKIPPED_DIRS.contains(&name)))
-        })
-        .build();
-    let (mut files, mut configs): Found = Default::default();
-    for entry in walker
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
-    {
-        let source = entry
-            .path()
-            .extension()
-            .and_then(|ext| ext.to_str())
-            .is_some_and(|ext| EXTENSIONS.contains(&ext));
-        let config = entry.file_name().to_str().is_some_and(is_ts_config);
-        if !(source || config) {
-            continue;
-        }
-        let rel = relative(root, entry.path());
-        if exclude.is_match(&rel) {
-            continue;
-        }
-        let found = (entry.into_path(), rel);
-        if source {
-            files.push(found);
-        } else {
-            configs.push(found);
-        }
-    }
-    files.sort();
-    configs.sort();
-    (files, configs)
-}
-
 /// Parses the front end's files and returns their facts: files that may hold a site (the
-/// prefilter), and the relative modules their keys are imported from. The others are
-/// `skipped`.
-pub fn analyze(root: &Path, exclude: &GlobSet) -> Vec<FileFacts> {
+/// prefilter), the files that call their wrappers, and the relative modules their keys are
+/// imported from. The others are `skipped`.
+pub fn analyze(files: &Files) -> Vec<FileFacts> {
     use rayon::prelude::*;
-    let (files, configs) = discover_with_configs(root, exclude);
-    let aliases = Aliases::read(&configs);
+    let aliases = Aliases::read(&files.configs);
     let texts: Vec<Option<String>> = files
+        .sources
         .par_iter()
         .map(|(path, _)| std::fs::read_to_string(path).ok())
         .collect();
-    let rels: Vec<String> = files.into_iter().map(|(_, rel)| rel).collect();
+    let rels: Vec<String> = files.sources.iter().map(|(_, rel)| rel.clone()).collect();
     facts_of(&rels, &texts, &aliases, true)
 }
 
@@ -140,11 +110,7 @@ fn facts_of(
     prefilter: bool,
 ) -> Vec<FileFacts> {
     use rayon::prelude::*;
-    let known: BTreeMap<String, usize> = rels
-        .iter()
-        .enumerate()
-        .map(|(i, rel)| (rel.clone(), i))
-        .collect();
+    let known = Resolver::new(rels, aliases);
     let mut modules: Vec<Option<Module>> = rels
         .par_iter()
         .zip(texts)
@@ -157,7 +123,7 @@ fn facts_of(
     if prefilter {
         parse_wrapper_callers(rels, texts, &mut modules);
     }
-    let called = wrapper_calls(rels, &modules, &known, aliases);
+    let called = wrapper_calls(rels, &modules, &known);
     // The relative modules that keys are imported from, parsed on demand.
     let mut wanted: Vec<usize> = Vec::new();
     for (index, module) in modules.iter().enumerate() {
@@ -176,7 +142,7 @@ fn facts_of(
                 continue;
             }
             if let Some((source, _)) = module.imports.get(name) {
-                wanted.extend(resolve_import(&rels[index], source, &known, aliases));
+                wanted.extend(known.resolve(&rels[index], source));
             }
         }
     }
@@ -211,7 +177,7 @@ fn facts_of(
             _ => return None,
         };
         let (source, imported) = module.imports.get(name)?;
-        let target = resolve_import(&rels[index], source, &known, aliases)?;
+        let target = known.resolve(&rels[index], source)?;
         let other = modules[target].as_ref()?;
         match member {
             None => other.consts.get(imported).cloned(),
@@ -405,8 +371,7 @@ fn parse_wrapper_callers(
 fn wrapper_calls(
     rels: &[String],
     modules: &[Option<Module>],
-    known: &BTreeMap<String, usize>,
-    aliases: &Aliases,
+    known: &Resolver<'_>,
 ) -> Vec<Vec<CalledSite>> {
     modules
         .iter()
@@ -419,7 +384,7 @@ fn wrapper_calls(
             for call in &module.calls {
                 let target = match module.imports.get(&call.callee) {
                     Some((source, imported)) => {
-                        resolve_import(&rels[index], source, known, aliases)
+                        known.resolve(&rels[index], source)
                             .map(|target| (target, imported.clone()))
                     }
                     None => Some((index, call.callee.clone())),
