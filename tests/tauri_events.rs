@@ -236,3 +236,31 @@ fn standard_library_paths_are_no_tauri_sites() {
     );
     assert_eq!(lints(&report), vec!["unused_subscription"]);
 }
+
+#[test]
+fn wrappers_a_hook_returns_are_sites_at_their_calls() {
+    // clash-verge-rev's `useListen`: a `useCallback` closure returned by name.
+    let hook = "import { listen } from '@tauri-apps/api/event';\n\
+        import { useCallback } from 'react';\n\
+        export const useListen = () => {\n\
+        const addListener = useCallback(async (eventName: string, handler: any) => {\n\
+        return await listen(eventName, handler);\n\
+        }, []);\n\
+        return { addListener };\n\
+        };\n";
+    let app = "import { emit } from '@tauri-apps/api/event';\n\
+        import { useListen } from './use-listen';\n\
+        const { addListener } = useListen();\n\
+        addListener('verge://test-all', onTest);\n\
+        emit('verge://test-all');\n";
+    let report = analyze_sources(&[("src/use-listen.ts", hook), ("src/app.ts", app)]);
+    assert_eq!(
+        events(&report),
+        vec![(
+            "verge://test-all".to_owned(),
+            strings(&["src/app.ts:5"]),
+            strings(&["src/app.ts:4"])
+        )]
+    );
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}

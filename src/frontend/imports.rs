@@ -230,22 +230,10 @@ mod tests {
             .collect();
         let none = Aliases::default();
         let known = Resolver::new(&rels, &none);
-        assert_eq!(
-            known.resolve("src/App.vue", "./events"),
-            Some(3)
-        );
-        assert_eq!(
-            known.resolve("src/a/b.ts", "../events.js"),
-            Some(3)
-        );
-        assert_eq!(
-            known.resolve("src/App.vue", "./lib"),
-            Some(4)
-        );
-        assert_eq!(
-            known.resolve("src/App.vue", "@/events"),
-            None
-        );
+        assert_eq!(known.resolve("src/App.vue", "./events"), Some(3));
+        assert_eq!(known.resolve("src/a/b.ts", "../events.js"), Some(3));
+        assert_eq!(known.resolve("src/App.vue", "./lib"), Some(4));
+        assert_eq!(known.resolve("src/App.vue", "@/events"), None);
         let aliases = Aliases {
             entries: vec![(
                 "".to_owned(),

@@ -382,12 +382,21 @@ fn wrapper_calls(
             };
             let mut sites = Vec::new();
             for call in &module.calls {
-                let target = match module.imports.get(&call.callee) {
-                    Some((source, imported)) => {
-                        known.resolve(&rels[index], source)
-                            .map(|target| (target, imported.clone()))
-                    }
-                    None => Some((index, call.callee.clone())),
+                let target = match (
+                    module.imports.get(&call.callee),
+                    module.hook_members.get(&call.callee),
+                ) {
+                    (Some((source, imported)), _) => known
+                        .resolve(&rels[index], source)
+                        .map(|target| (target, imported.clone())),
+                    // A wrapper a hook returns: named like the hook's property.
+                    (None, Some((hook, member))) => match module.imports.get(hook) {
+                        Some((source, _)) => known
+                            .resolve(&rels[index], source)
+                            .map(|target| (target, member.clone())),
+                        None => Some((index, member.clone())),
+                    },
+                    (None, None) => Some((index, call.callee.clone())),
                 };
                 let Some((target, mut name)) = target else {
                     continue;

@@ -104,6 +104,9 @@ pub(super) struct Module {
     pub(super) default_export: Option<String>,
     /// Calls of plain names that are local wrappers or imports (candidates for wrapper calls).
     pub(super) calls: Vec<Call>,
+    /// Locals destructured from a call's result: local → (the called name, the property):
+    /// `const { addListener } = useListen()` → `addListener` → (`useListen`, `addListener`).
+    pub(super) hook_members: HashMap<String, (String, String)>,
     /// `invoke(NAME, ..)` calls: the name as written and where the call is.
     pub(super) invokes: Vec<(KeyRef, String, u32)>,
     /// The text oxc read (`.vue`/`.svelte` masked), for lines and columns.
@@ -205,9 +208,14 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
         wrappers,
         imports,
         calls,
+        hook_members,
         ..
     } = &mut module;
-    calls.retain(|call| wrappers.contains_key(&call.callee) || imports.contains_key(&call.callee));
+    calls.retain(|call| {
+        wrappers.contains_key(&call.callee)
+            || imports.contains_key(&call.callee)
+            || hook_members.contains_key(&call.callee)
+    });
     module.text = text;
     module
 }
@@ -534,17 +542,48 @@ impl Collector<'_> {
                     self.module.enums.insert(name.clone(), members);
                 }
             }
-            match init.get_inner_expression() {
-                Expression::ArrowFunctionExpression(f) => {
+            // The function a `const` names: itself, or the one a call wraps and returns
+            // (`useCallback(async (event, handler) => .., [])`, `memoize(fn)`).
+            let function = match init.get_inner_expression() {
+                Expression::CallExpression(call) if self.event_call(call).is_none() => call
+                    .arguments
+                    .first()
+                    .and_then(Argument::as_expression)
+                    .map(Expression::get_inner_expression),
+                init => Some(init),
+            };
+            match function {
+                Some(Expression::ArrowFunctionExpression(f)) => {
                     self.pending_name = Some((f.span.start, name.clone()));
                 }
-                Expression::FunctionExpression(f) => {
+                Some(Expression::FunctionExpression(f)) => {
                     self.pending_name = Some((f.span.start, name.clone()));
                 }
                 _ => {}
             }
             if self.is_window(init) {
                 self.windows.push(name);
+            }
+        }
+        // `const { addListener } = useListen()`: the hook returns its wrappers by name.
+        if let (BindingPattern::ObjectPattern(pattern), Some(init)) = (&it.id, &it.init) {
+            let hook = match init.get_inner_expression() {
+                Expression::CallExpression(call) => match call.callee.get_inner_expression() {
+                    Expression::Identifier(callee) => Some(callee.name.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            for property in pattern.properties.iter().filter(|_| hook.is_some()) {
+                let (PropertyKey::StaticIdentifier(key), BindingPattern::BindingIdentifier(local)) =
+                    (&property.key, &property.value)
+                else {
+                    continue;
+                };
+                self.module.hook_members.insert(
+                    local.name.to_string(),
+                    (hook.clone().unwrap_or_default(), key.name.to_string()),
+                );
             }
         }
     }
