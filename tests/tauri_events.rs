@@ -264,3 +264,45 @@ fn wrappers_a_hook_returns_are_sites_at_their_calls() {
     );
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
+
+#[test]
+fn strum_variant_strings_are_keys() {
+    // museeks: `win.emit(IPCEvent::GoToLibrary.as_ref(), ())` emits "GoToLibrary".
+    let events_rs = "#[derive(Debug, Clone, strum::Display, strum::AsRefStr)]\n\
+        pub enum IPCEvent<'a> { Unknown(&'a str), GoToLibrary, PlaybackStart }\n\
+        #[derive(strum::IntoStaticStr)]\n\
+        #[strum(serialize_all = \"kebab-case\")]\n\
+        pub enum Sync { SyncProgress }\n";
+    let menu = "use tauri::Emitter;\nuse crate::events::{IPCEvent, Sync};\n\
+        fn on_menu(win: tauri::WebviewWindow) {\n\
+        win.emit(IPCEvent::GoToLibrary.as_ref(), ()).unwrap();\n\
+        win.emit(&IPCEvent::PlaybackStart.to_string(), ()).unwrap();\n\
+        let key: &str = Sync::SyncProgress.into();\n\
+        win.emit(Sync::SyncProgress.into(), ()).unwrap();\n\
+        }\n";
+    let app = "import { listen } from '@tauri-apps/api/event';\n\
+        listen('GoToLibrary', () => {});\n\
+        listen('PlaybackStart', () => {});\n\
+        listen('sync-progress', () => {});\n";
+    let report = analyze_sources(&[
+        ("src-tauri/src/events.rs", events_rs),
+        ("src-tauri/src/menu.rs", menu),
+        ("src/app.ts", app),
+    ]);
+    let keys: Vec<String> = report.events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(
+        keys,
+        strings(&["GoToLibrary", "PlaybackStart", "sync-progress"])
+    );
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+#[test]
+fn variants_of_enums_without_strum_stay_variant_keys() {
+    let rust = "use tauri::Emitter;\n\
+        #[derive(Debug, derive_more::Display)]\npub enum Ev { Saved }\n\
+        fn f(app: tauri::AppHandle) { app.emit(Ev::Saved.to_string(), ()).unwrap(); }\n";
+    let report = analyze_sources(&[("src-tauri/src/main.rs", rust)]);
+    let keys: Vec<String> = report.events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(keys, strings(&["Ev::Saved"]));
+}

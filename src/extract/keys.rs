@@ -27,6 +27,10 @@ pub enum KeyExpr {
         head: Option<String>,
         scope: Scope,
     },
+    /// A variant turned into its string (`IPCEvent::GoToLibrary.as_ref()`, `.to_string()`,
+    /// `.into()`): the string strum's derives give the variant when its enum has them
+    /// (`GoToLibrary`), else the variant key itself.
+    Stringified(Box<KeyExpr>),
     /// An event wrapper written as a struct literal with a key field
     /// (`Event { event_type: "x", .. }`): its key is `inner` when that is a string key,
     /// else the type.
@@ -186,8 +190,37 @@ fn is_type_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_uppercase()) && !is_const_name(name)
 }
 
+/// The receiver of a conversion of a value to its string (`x.as_ref()`, `x.to_string()`,
+/// `x.into()`), through `&` and parentheses.
+fn stringified(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::Reference(r) => stringified(&r.expr),
+        Expr::Paren(p) => stringified(&p.expr),
+        Expr::Group(g) => stringified(&g.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "as_ref" | "to_string" | "into"
+                ) =>
+        {
+            Some(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
 /// The key of an expression.
 pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
+    // `IPCEvent::GoToLibrary.as_ref()`: the variant's string, if its enum derives one.
+    if let Some(receiver) = stringified(expr) {
+        if let key @ KeyExpr::Type {
+            variant: Some(_), ..
+        } = key_of(receiver, locals, scope)
+        {
+            return KeyExpr::Stringified(Box::new(key));
+        }
+    }
     let expr = see_through(expr);
     match expr {
         Expr::Lit(lit) => match &lit.lit {

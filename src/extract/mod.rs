@@ -6,6 +6,7 @@
 mod keys;
 mod payload;
 pub(crate) mod source;
+mod strum;
 mod visitor;
 
 use std::collections::BTreeMap;
@@ -163,6 +164,9 @@ pub struct EnumFact {
     pub name: String,
     /// The variants `V(V)`, sorted.
     pub wrapped: Vec<String>,
+    /// With strum's string derives (`AsRefStr`, `IntoStaticStr`, `strum::Display`): each
+    /// variant's string, sorted by variant.
+    pub strings: Vec<(String, String)>,
 }
 
 /// A `#[derive(SystemParam)]` struct: its `EventReader<T>`/`EventWriter<T>` fields.

@@ -1201,11 +1201,13 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             })
             .map(|variant| variant.ident.to_string())
             .collect();
-        if !wrapped.is_empty() {
+        let strings = super::strum::strings(node);
+        if !wrapped.is_empty() || !strings.is_empty() {
             wrapped.sort();
             self.facts.enums.push(EnumFact {
                 name: node.ident.to_string(),
                 wrapped,
+                strings,
             });
         }
         visit::visit_item_enum(self, node);

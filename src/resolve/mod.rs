@@ -293,9 +293,9 @@ fn type_crate<'a>(file: &'a FileFacts, key: &'a KeyExpr) -> Option<&'a str> {
         KeyExpr::Type {
             name, head, scope, ..
         } => (name, head, scope),
-        KeyExpr::Constructor { ty, .. } | KeyExpr::Wrapper { ty, .. } => {
-            return type_crate(file, ty)
-        }
+        KeyExpr::Constructor { ty, .. }
+        | KeyExpr::Wrapper { ty, .. }
+        | KeyExpr::Stringified(ty) => return type_crate(file, ty),
         _ => return None,
     };
     let first = head.as_ref().unwrap_or(name);

@@ -176,6 +176,8 @@ pub struct Paths<'a> {
     wrapper_types: HashSet<&'a str>,
     /// `(Enum, Variant)` where the variant wraps the type of its own name.
     wrapped_variants: HashSet<(&'a str, &'a str)>,
+    /// (enum, variant) → the string strum's derives give it.
+    variant_strings: HashMap<(&'a str, &'a str), &'a str>,
     /// How many paths lookups have tried, for tests of their cost.
     #[cfg(test)]
     tried: std::sync::atomic::AtomicUsize,
@@ -194,6 +196,7 @@ impl<'a> Paths<'a> {
             assoc_consts: HashMap::new(),
             wrapper_types: HashSet::new(),
             wrapped_variants: HashSet::new(),
+            variant_strings: HashMap::new(),
             #[cfg(test)]
             tried: std::sync::atomic::AtomicUsize::new(0),
         };
@@ -227,6 +230,12 @@ impl<'a> Paths<'a> {
             for fact in &file.enums {
                 for variant in &fact.wrapped {
                     paths.wrapped_variants.insert((&fact.name, variant));
+                }
+                for (variant, string) in &fact.strings {
+                    paths
+                        .variant_strings
+                        .entry((&fact.name, variant))
+                        .or_insert(string);
                 }
             }
             for (module_index, module) in file.modules.iter().enumerate() {
@@ -313,6 +322,22 @@ impl<'a> Paths<'a> {
             }
             KeyExpr::Param(index) => Resolved::Param(*index),
             KeyExpr::TypeParam(index) => Resolved::TypeParam(*index),
+            KeyExpr::Stringified(inner) => {
+                if let KeyExpr::Type {
+                    name,
+                    variant: Some(variant),
+                    args,
+                    ..
+                } = &**inner
+                {
+                    let name = self.alias_target(name);
+                    let string = self.variant_strings.get(&(name.as_str(), variant.as_str()));
+                    if let (Some(string), true) = (string, args.is_empty()) {
+                        return Resolved::Str((*string).to_owned());
+                    }
+                }
+                self.resolve_at(file, inner, depth + 1, calls)
+            }
             KeyExpr::Unknown => Resolved::Unknown,
             KeyExpr::Type {
                 name,

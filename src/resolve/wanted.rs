@@ -247,6 +247,7 @@ fn want_key(
             names.insert(format!("enum {variant}"));
             names.insert(format!("type {variant}"));
         }
+        KeyExpr::Stringified(inner) => want_key(paths, file, inner, names, modules),
         KeyExpr::Wrapper { inner, ty } => {
             want_key(paths, file, inner, names, modules);
             want_key(paths, file, ty, names, modules);
