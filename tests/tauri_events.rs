@@ -306,3 +306,29 @@ fn variants_of_enums_without_strum_stay_variant_keys() {
     let keys: Vec<String> = report.events.iter().map(|e| e.key.clone()).collect();
     assert_eq!(keys, strings(&["Ev::Saved"]));
 }
+
+#[test]
+fn a_handler_alone_is_no_keyed_call() {
+    // fedistar: megalodon's `streaming.listen(Box::new(move |message| ..))` only shares
+    // Tauri's name; its key argument is the handler, so it is no site (precise rule 3).
+    let rust = "use tauri::Emitter;\n\
+        async fn run(streaming: Box<dyn megalodon::Streaming>, app: tauri::AppHandle) {\n\
+        streaming.listen(Box::new(move |message| {\n\
+        let app = app.clone();\n\
+        Box::pin(async move { app.emit(\"receive-status\", message).unwrap(); })\n\
+        })).await;\n\
+        streaming.listen(move |m| drop(m)).await;\n\
+        }\n";
+    let app =
+        "import { listen } from '@tauri-apps/api/event';\nlisten('receive-status', () => {});\n";
+    let report = analyze_sources(&[("src-tauri/src/main.rs", rust), ("src/app.ts", app)]);
+    assert_eq!(
+        events(&report),
+        vec![(
+            "receive-status".to_owned(),
+            strings(&["src-tauri/src/main.rs:5"]),
+            strings(&["src/app.ts:2"])
+        )]
+    );
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}

@@ -245,14 +245,21 @@ impl Visitor<'_> {
             // a turbofish stands in when the argument is absent, is the handler, or is a
             // type form.
             EventArg::Arg(n) => match (args.get(n), turbofish.first()) {
-                (Some(Expr::Closure(closure)), ty) => {
-                    let param = closure.inputs.first().and_then(|input| match input {
-                        syn::Pat::Type(typed) => Some(carried_type(&typed.ty)),
-                        _ => None,
-                    });
+                // `Box::new(move |m| ..)` is the closure too.
+                (Some(arg), ty) if closure_of(arg).is_some() => {
+                    let closure = closure_of(arg);
+                    let param =
+                        closure
+                            .and_then(|c| c.inputs.first())
+                            .and_then(|input| match input {
+                                syn::Pat::Type(typed) => Some(carried_type(&typed.ty)),
+                                _ => None,
+                            });
                     match ty.copied().or(param) {
                         Some(ty) => (key_of_type(ty, &scope), key_text(ty), None),
-                        None => (KeyExpr::Unknown, key_text(closure), None),
+                        // The handler alone (`stream.listen(Box::new(move |m| ..))`): no key
+                        // argument, no site (precise rule 3).
+                        None => return None,
                     }
                 }
                 (Some(arg), ty) => {
@@ -1441,6 +1448,14 @@ impl Visitor<'_> {
         }
         path.push(name);
         self.facts.consts.push(ConstFact { path, value });
+    }
+}
+
+/// The closure an argument is, through `&`, parentheses and `Box::new`-style wrappers.
+fn closure_of(arg: &Expr) -> Option<&syn::ExprClosure> {
+    match see_through(arg) {
+        Expr::Closure(closure) => Some(closure),
+        _ => None,
     }
 }
 
