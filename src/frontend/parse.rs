@@ -176,7 +176,6 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
         inside: Vec::new(),
         scopes: Vec::new(),
         pending_name: None,
-        default_export: None,
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         let (offset, message) = parsed
@@ -203,7 +202,6 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
         visitor.visit_program(&parsed.program);
     }
     let mut module = visitor.module;
-    module.default_export = visitor.default_export;
     let Module {
         wrappers,
         imports,
@@ -256,8 +254,6 @@ struct Collector<'t> {
     scopes: Vec<Scope>,
     /// The name the next function is bound to: `(its start, name)`, set by its `const`.
     pending_name: Option<(u32, String)>,
-    /// `export default NAME` / `export default function NAME(..)`.
-    default_export: Option<String>,
 }
 
 impl Collector<'_> {
@@ -355,6 +351,14 @@ impl Collector<'_> {
         }
     }
 
+    /// The source text of a span.
+    fn source(&self, span: oxc_span::Span) -> String {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The function that `name` is a parameter of, its position, and whether it is the rest
     /// parameter: the innermost function declaring it, if that function has a name (a
     /// callback's parameter cannot be traced to calls).
@@ -382,12 +386,7 @@ impl Collector<'_> {
         kind: SiteKind,
         key_at: usize,
     ) -> Option<(KeyRef, String, Option<String>)> {
-        let text = |span: oxc_span::Span| {
-            self.text
-                .get(span.start as usize..span.end as usize)
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let text = |span: oxc_span::Span| self.source(span);
         let ident = |expr: &Expression<'_>| match expr.get_inner_expression() {
             Expression::Identifier(ident) => Some(ident.name.to_string()),
             _ => None,
@@ -453,22 +452,10 @@ impl Collector<'_> {
             .iter()
             .take(CALL_ARGS)
             .map(|arg| {
-                let span = arg.span();
-                let text = self
-                    .text
-                    .get(span.start as usize..span.end as usize)
-                    .unwrap_or_default()
-                    .to_owned();
-                match arg.as_expression() {
-                    Some(expr) => {
-                        let handler = match expr.get_inner_expression() {
-                            Expression::Identifier(ident) => ident.name.to_string(),
-                            _ => "{closure}".to_owned(),
-                        };
-                        (self.key_of(expr), text, handler)
-                    }
-                    None => (KeyRef::Unknown, text, "{closure}".to_owned()),
-                }
+                let key = arg
+                    .as_expression()
+                    .map_or(KeyRef::Unknown, |e| self.key_of(e));
+                (key, self.source(arg.span()), handler_name(Some(arg)))
             })
             .collect();
         self.module.calls.push(Call {
@@ -589,6 +576,17 @@ impl Collector<'_> {
     }
 }
 
+/// The handler an argument names: an identifier's name, else `{closure}`.
+fn handler_name(arg: Option<&Argument<'_>>) -> String {
+    match arg
+        .and_then(Argument::as_expression)
+        .map(Expression::get_inner_expression)
+    {
+        Some(Expression::Identifier(ident)) => ident.name.to_string(),
+        _ => "{closure}".to_owned(),
+    }
+}
+
 /// `window.__TAURI__`, `window.__TAURI__.core`, `window.__TAURI__.tauri`, `__TAURI__.core`.
 fn is_global_tauri(expr: &Expression<'_>) -> bool {
     let Expression::StaticMemberExpression(member) = expr else {
@@ -673,14 +671,14 @@ impl<'a> Visit<'a> for Collector<'_> {
     fn visit_export_default_declaration(&mut self, it: &ExportDefaultDeclaration<'a>) {
         match &it.declaration {
             ExportDefaultDeclarationKind::FunctionDeclaration(f) => match &f.id {
-                Some(id) => self.default_export = Some(id.name.to_string()),
+                Some(id) => self.module.default_export = Some(id.name.to_string()),
                 None => self.pending_name = Some((f.span.start, "default".to_owned())),
             },
             ExportDefaultDeclarationKind::ArrowFunctionExpression(f) => {
                 self.pending_name = Some((f.span.start, "default".to_owned()));
             }
             ExportDefaultDeclarationKind::Identifier(id) => {
-                self.default_export = Some(id.name.to_string());
+                self.module.default_export = Some(id.name.to_string());
             }
             _ => {}
         }
@@ -708,12 +706,7 @@ impl<'a> Visit<'a> for Collector<'_> {
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         if self.is_invoke(it) {
             if let Some(arg) = it.arguments.first().and_then(Argument::as_expression) {
-                let span = arg.span();
-                let text = self
-                    .text
-                    .get(span.start as usize..span.end as usize)
-                    .unwrap_or_default()
-                    .to_owned();
+                let text = self.source(arg.span());
                 self.module
                     .invokes
                     .push((self.key_of(arg), text, it.callee.span().start));
@@ -730,12 +723,8 @@ impl<'a> Visit<'a> for Collector<'_> {
                 _ => (SiteKind::Publish, 0),
             };
             if let Some((key, key_text, wrapper)) = self.event_key(it, kind, key_at) {
-                let handler = (kind == SiteKind::Subscribe).then(|| {
-                    match it.arguments.get(1).and_then(Argument::as_expression) {
-                        Some(Expression::Identifier(ident)) => ident.name.to_string(),
-                        _ => "{closure}".to_owned(),
-                    }
-                });
+                let handler =
+                    (kind == SiteKind::Subscribe).then(|| handler_name(it.arguments.get(1)));
                 let offset = match it.callee.get_inner_expression() {
                     Expression::StaticMemberExpression(member) => member.property.span.start,
                     callee => callee.span().start,
