@@ -480,8 +480,10 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
     }
 
     let to_stdout = args.output == "-";
+    // Serialized once: the report file and `--format json` print the same text.
+    let mut json = report.to_json();
     if !to_stdout {
-        write_file(Path::new(&args.output), &report.to_json(), "report")?;
+        write_file(Path::new(&args.output), &json, "report")?;
     }
 
     let mut stdout = std::io::stdout().lock();
@@ -504,13 +506,13 @@ fn analyze(args: &AnalyzeArgs, matches: &ArgMatches) -> miette::Result<Status> {
             text
         }
         Format::Json if to_stdout => String::new(),
-        Format::Json => render::json(report),
+        Format::Json => std::mem::take(&mut json),
         Format::Sarif => render::sarif::render(report),
         Format::Github => render::github::render(report),
     };
     emit(out, &printed)?;
     if to_stdout {
-        emit(&mut stdout, &report.to_json())?;
+        emit(&mut stdout, &json)?;
     }
 
     if args.timings {

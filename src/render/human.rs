@@ -2,11 +2,13 @@
 //! line with the site underlined, related places, a help line), then a summary table.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::fmt::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Severity,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+    Severity, SourceCode,
 };
 
 use crate::lints::Level;
@@ -48,7 +50,7 @@ pub fn diagnostics(report: &Report, root: &Path, style: Style) -> String {
     let mut out = String::new();
     for finding in &report.findings {
         let diagnostic = diagnostic(finding, &mut sources);
-        let _ = handler.render_report(&mut out, diagnostic.as_ref());
+        let _ = handler.render_report(&mut out, &diagnostic);
         out.push('\n');
     }
     out
@@ -148,7 +150,50 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
+/// A diagnostic with the source it points into. Rendered by the handler directly: a
+/// `miette::Report` would ask the global hook for a handler of its own, and that probes the
+/// terminal (a handful of system calls) for every finding.
+#[derive(Debug)]
+struct Located {
+    diagnostic: MietteDiagnostic,
+    source: Option<NamedSource<Arc<str>>>,
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.diagnostic, f)
+    }
+}
+
+impl std::error::Error for Located {}
+
+impl Diagnostic for Located {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic.code()
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        self.diagnostic.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic.help()
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic.url()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|source| source as &dyn SourceCode)
+    }
+}
+
+fn diagnostic(finding: &Finding, sources: &mut Sources) -> Located {
     let severity = match finding.level {
         Level::Deny => Severity::Error,
         Level::Warn | Level::Allow => Severity::Warning,
@@ -233,9 +278,14 @@ fn diagnostic(finding: &Finding, sources: &mut Sources) -> miette::Report {
         finding.column
     );
     match source {
-        Some(text) => miette::Report::new(diagnostic)
-            .with_source_code(NamedSource::new(&finding.file, text.to_owned())),
-        None => miette::Report::new(diagnostic.with_url(located)),
+        Some(text) => Located {
+            diagnostic,
+            source: Some(NamedSource::new(&finding.file, Arc::clone(text))),
+        },
+        None => Located {
+            diagnostic: diagnostic.with_url(located),
+            source: None,
+        },
     }
 }
 
@@ -284,7 +334,7 @@ fn span_at(text: &str, line: u32, column: u32) -> Option<(usize, usize)> {
 /// Source files read once each, on demand.
 struct Sources<'a> {
     root: &'a Path,
-    cache: BTreeMap<String, Option<String>>,
+    cache: BTreeMap<String, Option<Arc<str>>>,
 }
 
 impl<'a> Sources<'a> {
@@ -295,7 +345,7 @@ impl<'a> Sources<'a> {
         }
     }
 
-    fn get(&mut self, file: &str) -> Option<&str> {
+    fn get(&mut self, file: &str) -> Option<&Arc<str>> {
         let root = self.root;
         self.cache
             .entry(file.to_owned())
@@ -305,9 +355,9 @@ impl<'a> Sources<'a> {
                 } else {
                     root.join(file)
                 };
-                std::fs::read_to_string(path).ok()
+                std::fs::read_to_string(path).ok().map(Arc::from)
             })
-            .as_deref()
+            .as_ref()
     }
 }
 
