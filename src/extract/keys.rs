@@ -56,8 +56,15 @@ pub enum KeyExpr {
     /// A call of a function of the tree (`topic()`, `self.state_topic()`): keyed by what
     /// the function's body returns, followed once (DESIGN.md key form 7).
     Call { callee: Callee, scope: Scope },
-    /// An `if`/`match` value: the key its every branch yields, if they agree.
+    /// An `if`/`match` value: the key its every branch yields, if they agree. As what a
+    /// function returns (key form 7), the keys of its branches, each a key of the call.
     Branches(Vec<KeyExpr>),
+    /// A tuple with a key among its elements (`("profile-changed", payload)`): no key
+    /// itself, but the element a tuple pattern binds is ([`KeyExpr::Element`]).
+    Tuple(Vec<KeyExpr>),
+    /// The `index`-th element of a tuple value, bound by a tuple pattern
+    /// (`let (name, payload) = Self::serialize_event(e);`).
+    Element { of: Box<KeyExpr>, index: usize },
     /// `format!("user.{}.created", id)`: the literal pieces between placeholders, and per
     /// placeholder the key its argument is when it is a string by key forms 1–3
     /// (`format!("{}.{}", PREFIX, id)`: `PREFIX`, inlined by `resolve`), else `Unknown`.
@@ -335,6 +342,18 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
                 .collect(),
         ),
         Expr::Macro(m) => format_key(&m.mac, locals, scope),
+        Expr::Tuple(tuple) => {
+            let elements: Vec<KeyExpr> = tuple
+                .elems
+                .iter()
+                .map(|element| key_of(element, locals, scope))
+                .collect();
+            if elements.iter().all(|element| *element == KeyExpr::Unknown) {
+                KeyExpr::Unknown
+            } else {
+                KeyExpr::Tuple(elements)
+            }
+        }
         _ => KeyExpr::Unknown,
     }
 }

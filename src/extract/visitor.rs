@@ -875,7 +875,10 @@ impl Visitor<'_> {
             .map(|arg| match key_of(arg, self.locals(), &scope) {
                 // Keys that need the callee's own resolution are not followed through
                 // wrapper parameters: calls are many, and this keeps their facts small.
-                KeyExpr::Call { .. } | KeyExpr::Branches(_) => KeyExpr::Unknown,
+                KeyExpr::Call { .. }
+                | KeyExpr::Branches(_)
+                | KeyExpr::Tuple(_)
+                | KeyExpr::Element { .. } => KeyExpr::Unknown,
                 key => key,
             })
             .collect();
@@ -1077,6 +1080,25 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             }
             _ => None,
         };
+        // `let (name, payload) = Self::serialize_event(e);`: each name of the tuple pattern
+        // is its element of the value.
+        let mut elements: BTreeMap<String, KeyExpr> = BTreeMap::new();
+        if let (syn::Pat::Tuple(tuple), Some(init)) = (&node.pat, &node.init) {
+            let of = key_of(&init.expr, self.locals(), &self.scope());
+            if of != KeyExpr::Unknown {
+                for (index, element) in tuple.elems.iter().enumerate() {
+                    if let syn::Pat::Ident(ident) = element {
+                        elements.insert(
+                            ident.ident.to_string(),
+                            KeyExpr::Element {
+                                of: Box::new(of.clone()),
+                                index,
+                            },
+                        );
+                    }
+                }
+            }
+        }
         let payload = match (&node.pat, &node.init) {
             (syn::Pat::Ident(ident), Some(init)) => Some((ident.ident.to_string(), &init.expr)),
             _ => None,
@@ -1088,7 +1110,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         if let Some(function) = self.functions.last_mut() {
             for name in names {
-                function.locals.bind(name.clone(), value.clone());
+                let value = elements.remove(&name).or_else(|| value.clone());
+                function.locals.bind(name.clone(), value);
                 function.payloads.remove(&name);
             }
             if let Some((name, init)) = payload {

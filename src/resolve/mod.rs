@@ -215,6 +215,16 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                 });
                 continue;
             }
+            // A call returning one of several keys is a site of each.
+            let resolved = resolved
+                .into_iter()
+                .flat_map(|(at_file, at_call, key)| match key {
+                    Resolved::Any(keys) => keys
+                        .into_iter()
+                        .map(|key| (at_file, at_call, key))
+                        .collect::<Vec<_>>(),
+                    key => vec![(at_file, at_call, key)],
+                });
             for (at_file, at_call, key) in resolved {
                 let (key, pattern) = match key {
                     Resolved::Type(key) => {
@@ -230,7 +240,10 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                     }
                     Resolved::Str(key) => (key, false),
                     Resolved::Pattern(pieces) => (pieces.join(placeholder), true),
-                    Resolved::Param(_) | Resolved::TypeParam(_) | Resolved::Unknown => continue,
+                    Resolved::Param(_)
+                    | Resolved::TypeParam(_)
+                    | Resolved::Any(_)
+                    | Resolved::Unknown => continue,
                 };
                 let key = config.aliases.get(&key).cloned().unwrap_or(key);
                 let mut site = place(raw, files[at_file], at_file, at_call, key, pattern, names);

@@ -8,15 +8,55 @@ use crate::extract::{
     absolutize, Callee, FileFacts, KeyExpr, Scope, WRAPPER_FIELDS, WRAPPER_TYPES,
 };
 
+/// The `index`-th element of a tuple value: of the tuple itself, or of each branch of an
+/// `if`/`match` that yields tuples.
+fn element(value: &KeyExpr, index: usize) -> Option<KeyExpr> {
+    match value {
+        KeyExpr::Tuple(elements) => elements.get(index).cloned(),
+        KeyExpr::Branches(branches) => branches
+            .iter()
+            .map(|branch| element(branch, index))
+            .collect::<Option<Vec<_>>>()
+            .map(KeyExpr::Branches),
+        _ => None,
+    }
+}
+
+/// The keys of branches as one: a key when they agree, [`Resolved::Any`] when each is a
+/// key and they differ, `Unknown` when one is no key.
+fn any_of(keys: impl Iterator<Item = Resolved>) -> Resolved {
+    let mut all = Vec::new();
+    for key in keys {
+        match key {
+            Resolved::Str(_) | Resolved::Type(_) | Resolved::Pattern(_) => all.push(key),
+            Resolved::Any(keys) => all.extend(keys),
+            Resolved::Param(_) | Resolved::TypeParam(_) | Resolved::Unknown => {
+                return Resolved::Unknown
+            }
+        }
+    }
+    all.sort();
+    all.dedup();
+    match all.len() {
+        0 => Resolved::Unknown,
+        1 => all.pop().unwrap_or(Resolved::Unknown),
+        _ => Resolved::Any(all),
+    }
+}
+
 /// How deep const-to-const and re-export chains are followed; cycles stop here.
 pub const MAX_DEPTH: usize = 32;
 
 /// A key after resolution.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Resolved {
     Str(String),
     Type(String),
     Pattern(Vec<String>),
+    /// Several keys, sorted, each a `Str`, `Type` or `Pattern`: what a call returns when
+    /// its function's branches yield different keys (`match self { A => "a", B => "b" }`).
+    /// The call is a site of each.
+    Any(Vec<Resolved>),
     /// The N-th parameter of the enclosing function.
     Param(usize),
     /// The N-th type parameter of the enclosing function.
@@ -374,7 +414,10 @@ impl<'a> Paths<'a> {
             }
             KeyExpr::Wrapper { inner, ty } => {
                 match self.resolve_at(file, inner, depth + 1, calls) {
-                    found @ (Resolved::Str(_) | Resolved::Pattern(_) | Resolved::Param(_)) => found,
+                    found @ (Resolved::Str(_)
+                    | Resolved::Pattern(_)
+                    | Resolved::Param(_)
+                    | Resolved::Any(_)) => found,
                     _ => self.resolve_at(file, ty, depth + 1, calls),
                 }
             }
@@ -382,8 +425,10 @@ impl<'a> Paths<'a> {
                 let wrapper = matches!(&**ty, KeyExpr::Type { name, variant: None, .. }
                     if self.is_wrapper_type(&self.alias_target(name)));
                 if wrapper {
-                    if let found @ (Resolved::Str(_) | Resolved::Pattern(_) | Resolved::Param(_)) =
-                        self.resolve_at(file, inner, depth + 1, calls)
+                    if let found @ (Resolved::Str(_)
+                    | Resolved::Pattern(_)
+                    | Resolved::Param(_)
+                    | Resolved::Any(_)) = self.resolve_at(file, inner, depth + 1, calls)
                     {
                         return found;
                     }
@@ -401,24 +446,20 @@ impl<'a> Paths<'a> {
                 }
             }
             KeyExpr::Call { callee, scope } if calls => {
-                let mut found =
-                    self.returned(file, scope, callee)
-                        .into_iter()
-                        .map(|(at, returns)| {
-                            match self.resolve_at(at, returns, depth + 1, false) {
-                                // A parameter of the callee is not followed further.
-                                Resolved::Param(_) | Resolved::TypeParam(_) => Resolved::Unknown,
-                                key => key,
-                            }
-                        });
-                let first = found.next().unwrap_or(Resolved::Unknown);
-                if found.all(|other| other == first) {
-                    first
-                } else {
-                    Resolved::Unknown
-                }
+                self.call_key(file, scope, callee, None, depth)
             }
             KeyExpr::Call { .. } => Resolved::Unknown,
+            // A tuple is no key; the element a tuple pattern binds may be.
+            KeyExpr::Tuple(_) => Resolved::Unknown,
+            KeyExpr::Element { of, index } => match &**of {
+                KeyExpr::Call { callee, scope } if calls => {
+                    self.call_key(file, scope, callee, Some(*index), depth)
+                }
+                of => match element(of, *index) {
+                    Some(element) => self.resolve_at(file, &element, depth + 1, calls),
+                    None => Resolved::Unknown,
+                },
+            },
             KeyExpr::Branches(branches) => {
                 let mut keys = branches
                     .iter()
@@ -432,6 +473,55 @@ impl<'a> Paths<'a> {
                     first
                 }
             }
+        }
+    }
+
+    /// The key of a call of a function of the tree (key form 7), or with `element` of the
+    /// tuple it returns: what every function the call may reach returns, when they agree.
+    /// Within one function, branches that return different keys make the call a site of
+    /// each ([`Resolved::Any`]).
+    fn call_key(
+        &self,
+        file: usize,
+        scope: &Scope,
+        callee: &Callee,
+        element_of: Option<usize>,
+        depth: usize,
+    ) -> Resolved {
+        let mut found = self
+            .returned(file, scope, callee)
+            .into_iter()
+            .map(|(at, returns)| {
+                let projected;
+                let returns = match element_of {
+                    None => returns,
+                    Some(index) => match element(returns, index) {
+                        Some(found) => {
+                            projected = found;
+                            &projected
+                        }
+                        None => return Resolved::Unknown,
+                    },
+                };
+                let key = match returns {
+                    KeyExpr::Branches(branches) => any_of(
+                        branches
+                            .iter()
+                            .map(|branch| self.resolve_at(at, branch, depth + 1, false)),
+                    ),
+                    returns => self.resolve_at(at, returns, depth + 1, false),
+                };
+                match key {
+                    // A parameter of the callee is not followed further.
+                    Resolved::Param(_) | Resolved::TypeParam(_) => Resolved::Unknown,
+                    key => key,
+                }
+            });
+        let first = found.next().unwrap_or(Resolved::Unknown);
+        if found.all(|other| other == first) {
+            first
+        } else {
+            Resolved::Unknown
         }
     }
 

@@ -277,11 +277,12 @@ fn want_key(
                 }
             }
         }
-        KeyExpr::Branches(branches) => {
+        KeyExpr::Branches(branches) | KeyExpr::Tuple(branches) => {
             for branch in branches {
                 want_key(paths, file, branch, names, modules);
             }
         }
+        KeyExpr::Element { of, .. } => want_key(paths, file, of, names, modules),
         KeyExpr::Format { args, .. } => {
             for arg in args {
                 want_key(paths, file, arg, names, modules);
