@@ -98,6 +98,11 @@ TS
 done
 
 echo "front end ($SHAPE): $OWN files of the app's own, $GENERATE generated"
-hyperfine -N -i --warmup 2 --runs "$RUNS" \
+hyperfine -N -i --warmup 2 --runs "$RUNS" --export-json "$WORK/bench.json" \
   -n "Rust only" "$CHOREO analyze $WORK/with -c $WORK/rust-only.toml -o $WORK/a.json -q" \
   -n "with a ${FILES}-file front end" "$CHOREO analyze $WORK/with -o $WORK/b.json -q"
+python3 - "$WORK/bench.json" <<'PY'
+import json, sys
+rust, front = (r["median"] * 1000 for r in json.load(open(sys.argv[1]))["results"])
+print(f"medians: Rust only {rust:.1f} ms, with the front end {front:.1f} ms: {front / rust:.2f}x")
+PY

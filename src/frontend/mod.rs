@@ -81,7 +81,11 @@ pub fn analyze(files: &Files) -> Vec<FileFacts> {
     let texts: Vec<Option<String>> = files
         .sources
         .par_iter()
-        .map(|(path, _)| std::fs::read_to_string(path).ok())
+        .map(|(path, _)| {
+            crate::with_file_bytes(path, |bytes| {
+                std::str::from_utf8(bytes.ok()?).ok().map(str::to_owned)
+            })
+        })
         .collect();
     let rels: Vec<String> = files.sources.iter().map(|(_, rel)| rel.clone()).collect();
     facts_of(&rels, &texts, &aliases, true)

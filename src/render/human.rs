@@ -1,7 +1,7 @@
 //! Human output: rustc-style diagnostics through miette (lint name, message, the source
 //! line with the site underlined, related places, a help line), then a summary table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -36,8 +36,11 @@ const MAX_NOTES: usize = 5;
 /// Related places within this many lines of the primary one are drawn in its snippet.
 const NEAR_LINES: u32 = 6;
 
-/// Renders every finding as a diagnostic, reading sources from `root`.
+/// Renders every finding as a diagnostic, reading sources from `root`. The sources are read
+/// and the diagnostics drawn in parallel (a report of hundreds of findings spent most of
+/// its output time here), then joined in the findings' order.
 pub fn diagnostics(report: &Report, root: &Path, style: Style) -> String {
+    use rayon::prelude::*;
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -46,14 +49,18 @@ pub fn diagnostics(report: &Report, root: &Path, style: Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false);
-    let mut sources = Sources::new(root);
-    let mut out = String::new();
-    for finding in &report.findings {
-        let diagnostic = diagnostic(finding, &mut sources);
-        let _ = handler.render_report(&mut out, &diagnostic);
-        out.push('\n');
-    }
-    out
+    let sources = Sources::read(root, report);
+    let rendered: Vec<String> = report
+        .findings
+        .par_iter()
+        .map(|finding| {
+            let mut out = String::new();
+            let _ = handler.render_report(&mut out, &diagnostic(finding, &sources));
+            out.push('\n');
+            out
+        })
+        .collect();
+    rendered.concat()
 }
 
 /// The summary table: counts, one line per event with its health, the verdict and the
@@ -193,7 +200,7 @@ impl Diagnostic for Located {
     }
 }
 
-fn diagnostic(finding: &Finding, sources: &mut Sources) -> Located {
+fn diagnostic(finding: &Finding, sources: &Sources) -> Located {
     let severity = match finding.level {
         Level::Deny => Severity::Error,
         Level::Warn | Level::Allow => Severity::Warning,
@@ -331,33 +338,39 @@ fn span_at(text: &str, line: u32, column: u32) -> Option<(usize, usize)> {
     Some((line_start + offset, len))
 }
 
-/// Source files read once each, on demand.
-struct Sources<'a> {
-    root: &'a Path,
-    cache: BTreeMap<String, Option<Arc<str>>>,
+/// The source files the findings point into, each read once.
+struct Sources {
+    texts: BTreeMap<String, Arc<str>>,
 }
 
-impl<'a> Sources<'a> {
-    fn new(root: &'a Path) -> Self {
-        Sources {
-            root,
-            cache: BTreeMap::new(),
-        }
-    }
-
-    fn get(&mut self, file: &str) -> Option<&Arc<str>> {
-        let root = self.root;
-        self.cache
-            .entry(file.to_owned())
-            .or_insert_with(|| {
+impl Sources {
+    /// Reads, in parallel, every file a finding of `report` is located in (a merged
+    /// report's are in the services' own trees: none).
+    fn read(root: &Path, report: &Report) -> Self {
+        use rayon::prelude::*;
+        let files: BTreeSet<&str> = report
+            .findings
+            .iter()
+            .filter(|finding| finding.service.is_none())
+            .map(|finding| finding.file.as_str())
+            .collect();
+        let texts = files
+            .into_par_iter()
+            .filter_map(|file| {
                 let path = if root.is_file() {
                     root.to_path_buf()
                 } else {
                     root.join(file)
                 };
-                std::fs::read_to_string(path).ok().map(Arc::from)
+                let text = std::fs::read_to_string(path).ok()?;
+                Some((file.to_owned(), Arc::from(text)))
             })
-            .as_ref()
+            .collect();
+        Sources { texts }
+    }
+
+    fn get(&self, file: &str) -> Option<&Arc<str>> {
+        self.texts.get(file)
     }
 }
 
