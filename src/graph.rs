@@ -338,6 +338,11 @@ fn classify(
         .filter(|(_, pubs, _)| pubs.iter().any(|&i| site(i).pattern))
         .map(|(key, _, _)| *key)
         .collect();
+    let subscribed_patterns: Vec<&String> = per_key
+        .iter()
+        .filter(|(_, _, subs)| subs.iter().any(|&i| site(i).pattern))
+        .map(|(key, _, _)| *key)
+        .collect();
 
     per_key
         .iter()
@@ -376,7 +381,13 @@ fn classify(
                     .iter()
                     .chain(&model.settings.external_publishers)
                     .any(|p| topic::external_matches(p, key, syntax));
-            let heard = !subs.is_empty() || !covering.is_empty();
+            // A concrete key that a `format!` subscription could be listening to is not
+            // orphaned, as a concrete subscription a pattern publish could produce is not
+            // unused (precise rule 5): nothing says it is unheard.
+            let overheard = subscribed_patterns
+                .iter()
+                .any(|p| *p != *key && topic::pattern_produces(p, key, syntax));
+            let heard = !subs.is_empty() || !covering.is_empty() || overheard;
             let fed = !pubs.is_empty() || !matches.is_empty() || produced;
             let health = if external {
                 Health::External
