@@ -332,3 +332,52 @@ fn a_handler_alone_is_no_keyed_call() {
     );
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
+
+#[test]
+fn template_literals_with_substitutions_are_patterns_that_hear_what_they_match() {
+    let keys = "export const PREFIX = \"settings\";\n";
+    let config = "import { listen, emit } from \"@tauri-apps/api/event\";\n\
+        import { PREFIX } from \"./keys\";\n\
+        export function useConfig(key) {\n\
+        const eventKey = key.replaceAll(\".\", \"_\");\n\
+        listen(`${eventKey}_changed`, () => {});\n\
+        emit(`${PREFIX}:${eventKey}`, {});\n\
+        listen(`${eventKey}`, () => {});\n\
+        }\n";
+    let rust = "use tauri::Emitter;\n\
+        fn tick(app: tauri::AppHandle) {\n\
+        app.emit(\"theme_changed\", ()).unwrap();\n\
+        app.emit(\"clipboard\", ()).unwrap();\n\
+        }\n";
+    let report = analyze_sources(&[
+        ("src-tauri/src/main.rs", rust),
+        ("src/keys.ts", keys),
+        ("src/config.ts", config),
+    ]);
+    let keys: Vec<(String, String)> = report
+        .events
+        .iter()
+        .map(|e| (e.key.clone(), e.health.to_string()))
+        .collect();
+    // `theme_changed` may be what `${eventKey}_changed` hears: not an orphan; `clipboard`
+    // is no `*_changed`. A substitution that is a const is inlined; a template of nothing
+    // but a substitution says nothing (no site).
+    assert_eq!(
+        keys,
+        vec![
+            ("*_changed".to_owned(), "dynamic".to_owned()),
+            ("clipboard".to_owned(), "orphaned".to_owned()),
+            ("settings:*".to_owned(), "dynamic".to_owned()),
+            ("theme_changed".to_owned(), "healthy".to_owned()),
+        ]
+    );
+    assert_eq!(
+        lints(&report),
+        vec![
+            "dynamic_event_key",
+            "dynamic_event_key",
+            "dynamic_event_key",
+            "orphaned_event"
+        ]
+    );
+}

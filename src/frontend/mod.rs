@@ -138,15 +138,13 @@ fn facts_of(
             .chain(calls)
             .chain(module.invokes.iter().map(|(key, _, _)| key))
         {
-            let name = match key {
-                KeyRef::Ident(name) | KeyRef::Member(name, _) => name,
-                _ => continue,
-            };
-            if module.consts.contains_key(name) || module.enums.contains_key(name) {
-                continue;
-            }
-            if let Some((source, _)) = module.imports.get(name) {
-                wanted.extend(known.resolve(&rels[index], source));
+            for name in key.names() {
+                if module.consts.contains_key(name) || module.enums.contains_key(name) {
+                    continue;
+                }
+                if let Some((source, _)) = module.imports.get(name) {
+                    wanted.extend(known.resolve(&rels[index], source));
+                }
             }
         }
     }
@@ -170,7 +168,7 @@ fn facts_of(
                 .get(object)
                 .and_then(|e| e.get(member))
                 .cloned(),
-            KeyRef::Unknown => None,
+            KeyRef::Template(..) | KeyRef::Unknown => None,
         };
         if let Some(found) = local(module, key) {
             return Some(found);
@@ -186,6 +184,21 @@ fn facts_of(
         match member {
             None => other.consts.get(imported).cloned(),
             Some(member) => other.enums.get(imported)?.get(member).cloned(),
+        }
+    };
+
+    // A site's key: a template literal is a pattern, its substitutions inlined where they
+    // are strings (`format!`'s key form 6), the others placeholders.
+    let site_key = |index: usize, key: &KeyRef| -> KeyExpr {
+        match key {
+            KeyRef::Template(pieces, substitutions) => KeyExpr::Format {
+                pieces: pieces.clone(),
+                args: substitutions
+                    .iter()
+                    .map(|s| lookup(index, s).map_or(KeyExpr::Unknown, KeyExpr::Str))
+                    .collect(),
+            },
+            key => lookup(index, key).map_or(KeyExpr::Unknown, KeyExpr::Str),
         }
     };
 
@@ -282,13 +295,12 @@ fn facts_of(
                             .as_ref()
                             .is_some_and(|name| resolved.contains(&(index, name.clone())))
                     });
-                    let own = own.map(|site| (site, lookup(index, &site.key)));
+                    let own = own.map(|site| (site, site_key(index, &site.key)));
                     let calls = called[index]
                         .iter()
-                        .map(|(call, key)| (&call.site, Some(key.clone())));
+                        .map(|(call, key)| (&call.site, KeyExpr::Str(key.clone())));
                     for (site, key) in own.chain(calls) {
                         let (line, column) = line_column(&module.text, site.offset);
-                        let key = key.map_or(KeyExpr::Unknown, KeyExpr::Str);
                         facts.sites.push(RawSite {
                             location: Location {
                                 file: rel.clone(),

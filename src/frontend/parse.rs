@@ -39,7 +39,23 @@ pub(super) enum KeyRef {
     Ident(String),
     /// `Events.Saved` (a member of a string enum or of a `const` object literal).
     Member(String, String),
+    /// A template literal with substitutions (`` `${prefix}_changed` ``): its pieces and a
+    /// key per substitution. Like Rust's `format!`, a pattern (DESIGN.md key form 6).
+    Template(Vec<String>, Vec<KeyRef>),
     Unknown,
+}
+
+impl KeyRef {
+    /// The names a key looks up: what must be defined in the module or imported.
+    pub(super) fn names(&self) -> Vec<&str> {
+        match self {
+            KeyRef::Ident(name) | KeyRef::Member(name, _) => vec![name],
+            KeyRef::Template(_, substitutions) => {
+                substitutions.iter().flat_map(KeyRef::names).collect()
+            }
+            KeyRef::Str(_) | KeyRef::Unknown => Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -474,6 +490,20 @@ impl Collector<'_> {
                 .first()
                 .and_then(|q| q.value.cooked.as_ref())
                 .map_or(KeyRef::Unknown, |cooked| KeyRef::Str(cooked.to_string())),
+            Expression::TemplateLiteral(tpl) => {
+                let pieces: Option<Vec<String>> = tpl
+                    .quasis
+                    .iter()
+                    .map(|q| q.value.cooked.as_ref().map(|cooked| cooked.to_string()))
+                    .collect();
+                match pieces {
+                    Some(pieces) => KeyRef::Template(
+                        pieces,
+                        tpl.expressions.iter().map(|e| self.key_of(e)).collect(),
+                    ),
+                    None => KeyRef::Unknown,
+                }
+            }
             Expression::Identifier(ident) => KeyRef::Ident(ident.name.to_string()),
             Expression::StaticMemberExpression(member) => {
                 match member.object.get_inner_expression() {
