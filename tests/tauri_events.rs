@@ -381,3 +381,32 @@ fn template_literals_with_substitutions_are_patterns_that_hear_what_they_match()
         ]
     );
 }
+
+#[test]
+fn tauri_specta_typed_events_are_keyed_by_their_names_on_both_sides() {
+    let report = analyze_dir("fixtures/tauri/specta");
+    assert_eq!(
+        events(&report),
+        vec![
+            (
+                "config-updated-event".to_owned(),
+                vec!["src/hooks/usePinned.ts:6".to_owned()],
+                vec!["src-tauri/src/main.rs:25".to_owned()]
+            ),
+            (
+                "pinned-from-tray-event".to_owned(),
+                vec!["src-tauri/src/main.rs:19".to_owned()],
+                vec!["src/hooks/usePinned.ts:5".to_owned()]
+            ),
+            (
+                "sync:done".to_owned(),
+                vec!["src-tauri/src/main.rs:20".to_owned()],
+                vec![]
+            ),
+        ]
+    );
+    // `Plain` derives no typed event: its calls are no sites and no findings; the
+    // bindings' plumbing (a lookup at run time) is no dynamic key; `other.x.emit(1)` is no
+    // typed event. The hook never names the API and is still read (its `events` import).
+    assert_eq!(lints(&report), vec!["orphaned_event"]);
+}

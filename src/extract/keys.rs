@@ -31,6 +31,9 @@ pub enum KeyExpr {
     /// `.into()`): the string strum's derives give the variant when its enum has them
     /// (`GoToLibrary`), else the variant key itself.
     Stringified(Box<KeyExpr>),
+    /// A tauri-specta typed event (`PinnedEvent::listen(app, ..)`, `pinned.emit(app)`): the
+    /// event name the type's `tauri_specta::Event` derive gives it; no key for another type.
+    TypedEvent(Box<KeyExpr>),
     /// An event wrapper written as a struct literal with a key field
     /// (`Event { event_type: "x", .. }`): its key is `inner` when that is a string key,
     /// else the type.
@@ -193,7 +196,7 @@ pub fn is_const_name(name: &str) -> bool {
     name.chars().any(char::is_alphabetic) && !name.chars().any(char::is_lowercase)
 }
 
-fn is_type_name(name: &str) -> bool {
+pub fn is_type_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_uppercase()) && !is_const_name(name)
 }
 

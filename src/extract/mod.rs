@@ -6,6 +6,7 @@
 mod keys;
 mod payload;
 pub(crate) mod source;
+mod specta;
 mod strum;
 mod visitor;
 
@@ -319,6 +320,8 @@ pub struct FileFacts {
     pub functions: Vec<FnFact>,
     pub structs: Vec<StructFact>,
     pub enums: Vec<EnumFact>,
+    /// tauri-specta's typed events the file defines: (type, event name).
+    pub typed_events: Vec<(String, String)>,
     /// The names of every `struct`, `enum`, `union` and `type` the file defines: a type key
     /// naming none of the tree's is external (DESIGN.md precise rule 9).
     pub types: Vec<String>,

@@ -125,7 +125,7 @@ fn strum_args(attrs: &[syn::Attribute]) -> Vec<(String, String)> {
 }
 
 /// A variant name in one of strum's `serialize_all` cases; `None` for a case not known here.
-fn convert(name: &str, case: &str) -> Option<String> {
+pub(super) fn convert(name: &str, case: &str) -> Option<String> {
     let words = words(name);
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
     let capitalized: Vec<String> = lower.iter().map(|w| capitalize(w)).collect();

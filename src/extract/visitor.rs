@@ -10,8 +10,8 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Item, Token, Type, UseTree};
 
 use super::keys::{
-    is_const_name, key_of, key_of_type, mentions_type_param, see_through, segments, tail_key,
-    KeyExpr, Locals,
+    is_const_name, is_type_name, key_of, key_of_type, mentions_type_param, see_through, segments,
+    tail_key, type_key, KeyExpr, Locals,
 };
 use super::payload;
 use super::{
@@ -186,6 +186,53 @@ impl Visitor<'_> {
             Some(target) => target.iter().chain(&segments[1..]).cloned().collect(),
             None => segments.to_vec(),
         }
+    }
+
+    /// Records a struct or enum deriving `tauri_specta::Event` (with the `tauri` preset).
+    fn typed_event(&mut self, ident: &syn::Ident, attrs: &[syn::Attribute]) {
+        if !self.rules.tauri {
+            return;
+        }
+        if let Some(name) =
+            super::specta::event_name(ident, attrs, |segments| self.imported_path(segments))
+        {
+            self.facts.typed_events.push((ident.to_string(), name));
+        }
+    }
+
+    /// tauri-specta's typed calls (with the `tauri` preset): `value.emit(app)` (and
+    /// `emit_to(app, label)`, `emit_filter(app, filter)`) on a value of a type, and
+    /// `Type::listen(app, handler)` (`listen_any`, `once`, `once_any`). Such a call is a
+    /// site keyed by the type's event name; of a type that derives no typed event it is no
+    /// site and no finding (`name_only`). Returns whether the call was one.
+    fn typed_event_call(
+        &mut self,
+        kind: SiteKind,
+        ty: KeyExpr,
+        key_text: String,
+        handler: Option<&Expr>,
+        span: Span,
+    ) -> bool {
+        if !matches!(ty, KeyExpr::Type { .. }) {
+            return false;
+        }
+        let location = self.location(span);
+        let handler = (kind == SiteKind::Subscribe).then(|| {
+            let arg = handler.filter(|arg| handler_target(arg).is_some());
+            self.handler(arg, &location)
+        });
+        self.push_site(
+            kind,
+            KeyExpr::TypedEvent(Box::new(ty)),
+            key_text,
+            location,
+            handler,
+            None,
+        );
+        if let Some(site) = self.facts.sites.last_mut() {
+            site.name_only = true;
+        }
+        true
     }
 
     fn check_call(
@@ -987,6 +1034,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             })
             .collect();
         self.facts.types.push(node.ident.to_string());
+        self.typed_event(&node.ident, &node.attrs);
         if self.rules.bevy && derives(&node.attrs, "SystemParam") {
             self.system_param(node);
         }
@@ -1213,6 +1261,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
         self.facts.types.push(node.ident.to_string());
+        self.typed_event(&node.ident, &node.attrs);
         let mut wrapped: Vec<String> = node
             .variants
             .iter()
@@ -1253,7 +1302,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 return;
             }
         }
-        if self.names.contains(name.as_str()) {
+        let typed = self.rules.tauri
+            && super::specta::EMITS.contains(&(name.as_str(), node.args.len()))
+            && {
+                let ty = key_of(&node.receiver, self.locals(), &self.scope());
+                let key_text = text(&*node.receiver);
+                self.typed_event_call(SiteKind::Publish, ty, key_text, None, node.method.span())
+            };
+        if !typed && self.names.contains(name.as_str()) {
             let receiver = text(&*node.receiver);
             let shape = CallShape {
                 form: Form::Method,
@@ -1302,7 +1358,25 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if let Expr::Path(func) = &*node.func {
             if let Some(last) = func.path.segments.last() {
                 let name = last.ident.to_string();
-                if func.qself.is_none() && self.names.contains(name.as_str()) {
+                let segments_of = segments(&func.path);
+                let typed = self.rules.tauri
+                    && func.qself.is_none()
+                    && node.args.len() == 2
+                    && super::specta::LISTENS.contains(&name.as_str())
+                    && segments_of.len() >= 2
+                    && is_type_name(&segments_of[segments_of.len() - 2])
+                    && {
+                        let owner = &segments_of[..segments_of.len() - 1];
+                        let ty = type_key(owner, &self.scope());
+                        self.typed_event_call(
+                            SiteKind::Subscribe,
+                            ty,
+                            owner.join("::"),
+                            node.args.last(),
+                            last.ident.span(),
+                        )
+                    };
+                if !typed && func.qself.is_none() && self.names.contains(name.as_str()) {
                     let segments = segments(&func.path);
                     let receiver = segments[..segments.len() - 1].join("::");
                     let full_path = self.imported_path(&segments);

@@ -132,7 +132,11 @@ fn facts_of(
     let mut wanted: Vec<usize> = Vec::new();
     for (index, module) in modules.iter().enumerate() {
         let Some(module) = module else { continue };
-        let keys = module.sites.iter().map(|site| &site.key);
+        let keys = module
+            .sites
+            .iter()
+            .chain(&module.typed_sites)
+            .map(|site| &site.key);
         let calls = called[index].iter().map(|call| &call.site.key);
         for key in keys
             .chain(calls)
@@ -185,6 +189,26 @@ fn facts_of(
             None => other.consts.get(imported).cloned(),
             Some(member) => other.enums.get(imported)?.get(member).cloned(),
         }
+    };
+
+    // A typed event's call is a site when its object is tauri-specta's typed events, of the
+    // module or imported; another object's `x.y.emit(..)` is no site.
+    let typed_site_key = |index: usize, key: &KeyRef| -> Option<String> {
+        let module = modules[index].as_ref()?;
+        let KeyRef::Member(object, _) = key else {
+            return None;
+        };
+        let typed = module.typed_events.contains(object)
+            || module
+                .imports
+                .get(object)
+                .is_some_and(|(source, imported)| {
+                    known
+                        .resolve(&rels[index], source)
+                        .and_then(|target| modules[target].as_ref())
+                        .is_some_and(|other| other.typed_events.contains(imported))
+                });
+        typed.then(|| lookup(index, key)).flatten()
     };
 
     // A site's key: a template literal is a pattern, its substitutions inlined where they
@@ -296,6 +320,10 @@ fn facts_of(
                             .is_some_and(|name| resolved.contains(&(index, name.clone())))
                     });
                     let own = own.map(|site| (site, site_key(index, &site.key)));
+                    let typed = module.typed_sites.iter().filter_map(|site| {
+                        typed_site_key(index, &site.key).map(|key| (site, KeyExpr::Str(key)))
+                    });
+                    let own = own.chain(typed);
                     let calls = called[index]
                         .iter()
                         .map(|(call, key)| (&call.site, KeyExpr::Str(key.clone())));
@@ -354,6 +382,9 @@ fn parse_wrapper_callers(
     let mut names: BTreeSet<String> = BTreeSet::new();
     for (rel, module) in rels.iter().zip(modules.iter()) {
         let Some(module) = module else { continue };
+        // tauri-specta's typed events are used by name (`events.savedEvent.listen(h)`)
+        // from files that need not mention the API.
+        names.extend(module.typed_events.iter().cloned());
         for name in module.wrappers.keys() {
             if name == "default" || module.default_export.as_ref() == Some(name) {
                 let stem = rel.rsplit('/').next().unwrap_or(rel);

@@ -4,7 +4,7 @@
 //! written ([`KeyRef`]): names are looked up later, across modules, by the caller.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
@@ -23,6 +23,11 @@ use crate::model::SiteKind;
 
 /// The module Tauri's event functions come from.
 const EVENT_MODULE: &str = "@tauri-apps/api/event";
+
+/// The function tauri-specta's generated bindings build their typed events with: the
+/// calls inside it are its plumbing (keyed by a lookup at run time), and the sites are
+/// the typed calls of its result.
+const TYPED_EVENTS_FN: &str = "__makeEvents__";
 
 /// The modules `invoke` comes from: v2's `core`, v1's `tauri`, and v1's package root
 /// (`import { invoke } from "@tauri-apps/api"`).
@@ -125,6 +130,13 @@ pub(super) struct Module {
     pub(super) hook_members: HashMap<String, (String, String)>,
     /// `invoke(NAME, ..)` calls: the name as written and where the call is.
     pub(super) invokes: Vec<(KeyRef, String, u32)>,
+    /// Consts bound to tauri-specta's typed events (`export const events =
+    /// __makeEvents__({ savedEvent: "saved-event" })`): their members are in `enums`.
+    pub(super) typed_events: HashSet<String>,
+    /// Calls of a typed event (`events.savedEvent.listen(h)`, `events.savedEvent(win)
+    /// .emit(p)`), keyed `Member(events, savedEvent)`: sites once the object is known to
+    /// be typed events, here or in the module it is imported from.
+    pub(super) typed_sites: Vec<RawFrontSite>,
     /// The text oxc read (`.vue`/`.svelte` masked), for lines and columns.
     pub(super) text: String,
     pub(super) failure: Option<(u32, String)>,
@@ -340,6 +352,45 @@ impl Collector<'_> {
         ["listen", "once", "emit", "emitTo"]
             .into_iter()
             .find(|known| *known == name)
+    }
+
+    /// A call of a typed event, tauri-specta's `events.savedEvent.listen(h)` (also `once`,
+    /// `emit`, and on a window: `events.savedEvent(win).listen(h)`): its kind and key
+    /// (`Member(events, savedEvent)`), when `events` is a name of the module or an import.
+    fn typed_event_call(&self, call: &CallExpression<'_>) -> Option<(SiteKind, KeyRef, u32)> {
+        let Expression::StaticMemberExpression(method) = call.callee.get_inner_expression() else {
+            return None;
+        };
+        let kind = match method.property.name.as_str() {
+            "listen" | "once" => SiteKind::Subscribe,
+            "emit" => SiteKind::Publish,
+            _ => return None,
+        };
+        let event = match method.object.get_inner_expression() {
+            Expression::CallExpression(on_window) => on_window.callee.get_inner_expression(),
+            event => event,
+        };
+        let Expression::StaticMemberExpression(event) = event else {
+            return None;
+        };
+        let Expression::Identifier(object) = event.object.get_inner_expression() else {
+            return None;
+        };
+        let object = object.name.as_str();
+        (self.module.typed_events.contains(object) || self.imported(object).is_some()).then(|| {
+            (
+                kind,
+                KeyRef::Member(object.to_owned(), event.property.name.to_string()),
+                method.property.span.start,
+            )
+        })
+    }
+
+    /// Whether the current node is inside tauri-specta's `__makeEvents__`.
+    fn in_typed_events_fn(&self) -> bool {
+        self.scopes
+            .iter()
+            .any(|scope| scope.name.as_deref() == Some(TYPED_EVENTS_FN))
     }
 
     /// Whether a call calls Tauri's `invoke`: imported from `@tauri-apps/api/core` (v2),
@@ -559,6 +610,23 @@ impl Collector<'_> {
                     self.module.enums.insert(name.clone(), members);
                 }
             }
+            // `const events = __makeEvents__<{..}>({ savedEvent: "saved-event" })`.
+            if let (Expression::CallExpression(call), true) =
+                (init.get_inner_expression(), is_const)
+            {
+                let typed = matches!(call.callee.get_inner_expression(),
+                    Expression::Identifier(callee) if callee.name == TYPED_EVENTS_FN);
+                let object = call
+                    .arguments
+                    .first()
+                    .and_then(Argument::as_expression)
+                    .map(Expression::get_inner_expression);
+                if let (true, Some(Expression::ObjectExpression(object))) = (typed, object) {
+                    let members = self.string_members(object);
+                    self.module.enums.insert(name.clone(), members);
+                    self.module.typed_events.insert(name.clone());
+                }
+            }
             // The function a `const` names: itself, or the one a call wraps and returns
             // (`useCallback(async (event, handler) => .., [])`, `memoize(fn)`).
             let function = match init.get_inner_expression() {
@@ -742,10 +810,12 @@ impl<'a> Visit<'a> for Collector<'_> {
                     .push((self.key_of(arg), text, it.callee.span().start));
             }
         }
-        let event_call = self.event_call(it);
+        // tauri-specta's plumbing looks its keys up at run time; its typed calls are the sites.
+        let event_call = self.event_call(it).filter(|_| !self.in_typed_events_fn());
         if event_call.is_none() && !self.is_invoke(it) {
             self.record_call(it);
         }
+        let mut site = None;
         if let Some(function) = event_call {
             let (kind, key_at) = match function {
                 "listen" | "once" => (SiteKind::Subscribe, 0),
@@ -753,45 +823,57 @@ impl<'a> Visit<'a> for Collector<'_> {
                 _ => (SiteKind::Publish, 0),
             };
             if let Some((key, key_text, wrapper)) = self.event_key(it, kind, key_at) {
-                let handler =
-                    (kind == SiteKind::Subscribe).then(|| handler_name(it.arguments.get(1)));
                 let offset = match it.callee.get_inner_expression() {
                     Expression::StaticMemberExpression(member) => member.property.span.start,
                     callee => callee.span().start,
                 };
-                // An inline handler is a body of its own: what it emits is the
-                // listener's (for loops across the border).
-                let inline = kind == SiteKind::Subscribe
-                    && matches!(
-                        it.arguments.get(1).and_then(Argument::as_expression),
-                        Some(
-                            Expression::ArrowFunctionExpression(_)
-                                | Expression::FunctionExpression(_)
-                        )
-                    );
-                let body = if inline {
-                    self.module.handlers += 1;
-                    Some(self.module.handlers - 1)
-                } else if kind == SiteKind::Publish {
-                    self.inside.last().copied()
-                } else {
-                    None
-                };
-                self.module.sites.push(RawFrontSite {
-                    kind,
-                    key,
-                    key_text,
-                    offset,
-                    handler,
-                    body,
-                    wrapper,
-                });
-                if let (true, Some(body)) = (inline, body) {
-                    self.inside.push(body);
-                    walk::walk_call_expression(self, it);
-                    self.inside.pop();
-                    return;
-                }
+                site = Some((kind, key, key_text, offset, wrapper, 1, false));
+            }
+        } else if let Some((kind, key, offset)) = self.typed_event_call(it) {
+            let key_text = self.source(it.callee.span());
+            site = Some((kind, key, key_text, offset, None, 0, true));
+        }
+        if let Some((kind, key, key_text, offset, wrapper, handler_at, typed)) = site {
+            let handler =
+                (kind == SiteKind::Subscribe).then(|| handler_name(it.arguments.get(handler_at)));
+            // An inline handler is a body of its own: what it emits is the listener's (for
+            // loops across the border).
+            let inline = kind == SiteKind::Subscribe
+                && matches!(
+                    it.arguments
+                        .get(handler_at)
+                        .and_then(Argument::as_expression),
+                    Some(
+                        Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_)
+                    )
+                );
+            let body = if inline {
+                self.module.handlers += 1;
+                Some(self.module.handlers - 1)
+            } else if kind == SiteKind::Publish {
+                self.inside.last().copied()
+            } else {
+                None
+            };
+            let site = RawFrontSite {
+                kind,
+                key,
+                key_text,
+                offset,
+                handler,
+                body,
+                wrapper,
+            };
+            if typed {
+                self.module.typed_sites.push(site);
+            } else {
+                self.module.sites.push(site);
+            }
+            if let (true, Some(body)) = (inline, body) {
+                self.inside.push(body);
+                walk::walk_call_expression(self, it);
+                self.inside.pop();
+                return;
             }
         }
         walk::walk_call_expression(self, it);

@@ -218,6 +218,8 @@ pub struct Paths<'a> {
     wrapped_variants: HashSet<(&'a str, &'a str)>,
     /// (enum, variant) → the string strum's derives give it.
     variant_strings: HashMap<(&'a str, &'a str), &'a str>,
+    /// Type → the event name its `tauri_specta::Event` derive gives it.
+    typed_events: HashMap<&'a str, &'a str>,
     /// How many paths lookups have tried, for tests of their cost.
     #[cfg(test)]
     tried: std::sync::atomic::AtomicUsize,
@@ -237,6 +239,7 @@ impl<'a> Paths<'a> {
             wrapper_types: HashSet::new(),
             wrapped_variants: HashSet::new(),
             variant_strings: HashMap::new(),
+            typed_events: HashMap::new(),
             #[cfg(test)]
             tried: std::sync::atomic::AtomicUsize::new(0),
         };
@@ -277,6 +280,9 @@ impl<'a> Paths<'a> {
                         .entry((&fact.name, variant))
                         .or_insert(string);
                 }
+            }
+            for (ty, name) in &file.typed_events {
+                paths.typed_events.entry(ty).or_insert(name);
             }
             for (module_index, module) in file.modules.iter().enumerate() {
                 paths
@@ -379,6 +385,13 @@ impl<'a> Paths<'a> {
                 self.resolve_at(file, inner, depth + 1, calls)
             }
             KeyExpr::Unknown => Resolved::Unknown,
+            KeyExpr::TypedEvent(ty) => match &**ty {
+                KeyExpr::Type { name, .. } => self
+                    .typed_events
+                    .get(self.alias_target(name).as_str())
+                    .map_or(Resolved::Unknown, |name| Resolved::Str((*name).to_owned())),
+                _ => Resolved::Unknown,
+            },
             KeyExpr::Type {
                 name,
                 variant,

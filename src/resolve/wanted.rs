@@ -282,7 +282,9 @@ fn want_key(
                 want_key(paths, file, branch, names, modules);
             }
         }
-        KeyExpr::Element { of, .. } => want_key(paths, file, of, names, modules),
+        KeyExpr::Element { of, .. } | KeyExpr::TypedEvent(of) => {
+            want_key(paths, file, of, names, modules);
+        }
         KeyExpr::Format { args, .. } => {
             for arg in args {
                 want_key(paths, file, arg, names, modules);
