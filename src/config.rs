@@ -557,6 +557,7 @@ fn user_rule(
         forms,
         event,
         handler,
+        arity: None,
     })
 }
 

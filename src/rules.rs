@@ -90,6 +90,10 @@ pub struct Rule {
     pub event: EventArg,
     /// The handler's argument; `None` means the last argument.
     pub handler: Option<usize>,
+    /// How many arguments the API's function takes, when it takes a fixed number: a call
+    /// with another count is another function of the same name (Tauri's `emit(event,
+    /// payload)` against an app's own `self.emit(progress)` or a stream's `once(future)`).
+    pub arity: Option<usize>,
 }
 
 /// A call as the extractor sees it, reduced to what rules match on.
@@ -102,6 +106,8 @@ pub struct CallShape<'a> {
     pub receiver: Option<&'a str>,
     /// For path calls, bare calls and macros: the path after `use` imports were applied.
     pub full_path: &'a [String],
+    /// How many arguments the call has.
+    pub args: usize,
 }
 
 /// A path call into the standard library (`std::iter::once(0)`, also as `iter::once(0)`
@@ -125,6 +131,7 @@ impl Rule {
             forms: Forms::PRESET,
             event: EventArg::Arg(0),
             handler: None,
+            arity: None,
         }
     }
 
@@ -150,9 +157,17 @@ impl Rule {
         self
     }
 
+    fn with_arity(mut self, arity: usize) -> Rule {
+        self.arity = Some(arity);
+        self
+    }
+
     /// Whether this rule makes the call a site (the key argument is checked later).
     pub fn matches(&self, call: &CallShape<'_>) -> bool {
-        if !self.forms.accepts(call.form) || in_std(call) {
+        if !self.forms.accepts(call.form)
+            || in_std(call)
+            || self.arity.is_some_and(|arity| arity != call.args)
+        {
             return false;
         }
         let name_ok = match &self.matcher {
@@ -291,18 +306,20 @@ impl Preset {
                 );
                 rules.into_iter().map(Rule::generic).collect()
             }
+            // Tauri's functions take fixed arguments (v1 and v2): `emit(event, payload)`,
+            // `emit_to(target, event, payload)`, `emit_filter(event, payload, filter)`,
+            // `listen(event, handler)`; a call with another count is not Tauri's.
             Preset::Tauri => {
-                let mut rules = vec![Rule::simple(Publish, "emit_to").with_event(EventArg::Arg(1))];
+                let mut rules = vec![
+                    Rule::simple(Publish, "emit_to")
+                        .with_event(EventArg::Arg(1))
+                        .with_arity(3),
+                    Rule::simple(Publish, "emit_filter").with_arity(3),
+                ];
                 rules.extend(
-                    [
-                        "emit",
-                        "emit_filter",
-                        "emit_all",
-                        "trigger",
-                        "trigger_global",
-                    ]
-                    .iter()
-                    .map(|name| Rule::simple(Publish, name)),
+                    ["emit", "emit_all", "trigger", "trigger_global"]
+                        .iter()
+                        .map(|name| Rule::simple(Publish, name).with_arity(2)),
                 );
                 rules.extend(
                     [
@@ -314,7 +331,7 @@ impl Preset {
                         "once_global",
                     ]
                     .iter()
-                    .map(|name| Rule::simple(Subscribe, name).with_handler(1)),
+                    .map(|name| Rule::simple(Subscribe, name).with_handler(1).with_arity(2)),
                 );
                 rules
             }
@@ -417,6 +434,7 @@ mod tests {
             name,
             receiver,
             full_path: &[],
+            args: 2,
         }
     }
 
@@ -488,6 +506,7 @@ mod tests {
             name: "dispatch",
             receiver: None,
             full_path: &full,
+            args: 2,
         };
         assert!(rule.matches(&call));
         let other = ["other".to_owned(), "dispatch".to_owned()];

@@ -410,3 +410,23 @@ fn tauri_specta_typed_events_are_keyed_by_their_names_on_both_sides() {
     // typed event. The hook never names the API and is still read (its `events` import).
     assert_eq!(lints(&report), vec!["orphaned_event"]);
 }
+
+#[test]
+fn calls_with_another_argument_count_than_tauris_are_not_tauri_sites() {
+    let rust = "use tauri::Emitter;\n\
+        struct Telemetry { tx: Sender<Sample> }\n\
+        impl Telemetry { fn emit(&self, sample: Sample) { let _ = self.tx.send(sample); } }\n\
+        fn run(app: tauri::AppHandle, t: Telemetry, emitter: &Window) {\n\
+        t.emit(Sample::Started { at: 1 });\n\
+        let s = futures::stream::once(async { 1 });\n\
+        RenderEvent.emit_to(emitter, Window::Canvas);\n\
+        app.emit(\"ready\", ()).unwrap();\n\
+        app.emit_to(\"main\", \"focus\", ()).unwrap();\n\
+        app.listen(\"ready\", |_| {});\n\
+        app.listen(\"focus\", |_| {});\n\
+        }\n";
+    let report = analyze_sources(&[("src-tauri/src/main.rs", rust)]);
+    let keys: Vec<String> = report.events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(keys, vec!["focus", "ready"]);
+    assert_eq!(lints(&report), Vec::<String>::new());
+}

@@ -1316,6 +1316,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 name: &name,
                 receiver: Some(&receiver),
                 full_path: &[],
+                args: node.args.len(),
             };
             let args: Vec<&Expr> = node.args.iter().collect();
             let turbofish: Vec<&Type> = node
@@ -1389,6 +1390,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                         name: &name,
                         receiver: (segments.len() > 1).then_some(receiver.as_str()),
                         full_path: &full_path,
+                        args: node.args.len(),
                     };
                     let args: Vec<&Expr> = node.args.iter().collect();
                     let turbofish: Vec<&Type> = match &last.arguments {
@@ -1480,6 +1482,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 name: &name,
                 receiver: (segments.len() > 1).then_some(receiver.as_str()),
                 full_path: &full_path,
+                args: args.len(),
             };
             let refs: Vec<&Expr> = args.iter().collect();
             self.check_call(&shape, &refs, &[], last.ident.span());
