@@ -271,6 +271,51 @@ fn local_plugin_commands_are_checked() {
 }
 
 #[test]
+fn tauri_specta_plugin_commands_and_plugin_names_in_consts() {
+    // A plugin named by a const, its commands collected by tauri-specta (one written with
+    // generic arguments but no turbofish, which its macro accepts).
+    let git = "mod commands;\n\
+        const PLUGIN_NAME: &str = \"git\";\n\
+        fn make_specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {\n\
+        tauri_specta::Builder::<R>::new()\n\
+        .plugin_name(PLUGIN_NAME)\n\
+        .commands(tauri_specta::collect_commands![\n\
+        commands::status::<tauri::Wry>,\n\
+        commands::log<tauri::Wry>,\n\
+        ])\n\
+        }\n\
+        pub fn init<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {\n\
+        let specta_builder = make_specta_builder();\n\
+        tauri::plugin::Builder::new(PLUGIN_NAME)\n\
+        .invoke_handler(specta_builder.invoke_handler())\n\
+        .build()\n\
+        }\n";
+    let commands =
+        "#[tauri::command]\n#[specta::specta]\npub async fn status<R: tauri::Runtime>() {}\n\
+        #[tauri::command]\n#[specta::specta]\npub async fn log<R: tauri::Runtime>() {}\n";
+    let sfx = "const NAME: &str = \"sfx\";\n\
+        #[tauri::command]\nfn stop() {}\n\
+        pub fn init<R: Runtime>() -> TauriPlugin<R> {\n\
+        Builder::new(NAME).invoke_handler(tauri::generate_handler![stop]).build()\n}\n";
+    let front = "import { invoke as TAURI_INVOKE } from '@tauri-apps/api/core';\n\
+        TAURI_INVOKE('plugin:git|status');\nTAURI_INVOKE('plugin:git|log');\n\
+        TAURI_INVOKE('plugin:sfx|stop');\nTAURI_INVOKE('plugin:git|push');\n";
+    let report = analyze_sources(
+        TAURI,
+        &[
+            ("plugins/git/src/lib.rs", git),
+            ("plugins/git/src/commands.rs", commands),
+            ("plugins/sfx/src/lib.rs", sfx),
+            ("src/main.ts", front),
+        ],
+    );
+    assert_eq!(
+        command_findings(&report),
+        triples(&[("unknown_command", "plugin:git|push", "src/main.ts:5")])
+    );
+}
+
+#[test]
 fn suppressed_on_the_line_above() {
     let front = "import { invoke } from '@tauri-apps/api/core';\ninvoke('save');\ninvoke('load');\n\
         // choreo: allow(unknown_command) -- served by the test harness\ninvoke('harness_reset');\n";

@@ -188,6 +188,26 @@ impl Visitor<'_> {
         }
     }
 
+    /// A plugin's name as its builder is given it: a string literal, or a `const` of the
+    /// file defined before (`const PLUGIN_NAME: &str = "git";`).
+    fn plugin_name(&self, arg: &Expr) -> Option<String> {
+        match key_of(arg, self.locals(), &self.scope()) {
+            KeyExpr::Str(name) => Some(name),
+            KeyExpr::Const { segments, .. } => {
+                let name = segments.last()?;
+                let mut values = self.facts.consts.iter().filter_map(|fact| {
+                    match (fact.path.last(), &fact.value) {
+                        (Some(last), KeyExpr::Str(value)) if last == name => Some(value),
+                        _ => None,
+                    }
+                });
+                let first = values.next()?;
+                values.all(|other| other == first).then(|| first.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Records a struct or enum deriving `tauri_specta::Event` (with the `tauri` preset).
     fn typed_event(&mut self, ident: &syn::Ident, attrs: &[syn::Attribute]) {
         if !self.rules.tauri {
@@ -1294,8 +1314,12 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
         let name = node.method.to_string();
-        if self.rules.tauri && name == "invoke_handler" {
-            if let Some(plugin) = plugin_builder_name(&node.receiver) {
+        // A local plugin's commands: `Builder::new("app-menu").invoke_handler(..)`, and
+        // tauri-specta's `Builder::new().plugin_name(PLUGIN_NAME).commands(..)`.
+        if self.rules.tauri && matches!(name.as_str(), "invoke_handler" | "commands") {
+            let plugin = plugin_builder_name(&node.receiver, name == "commands")
+                .and_then(|arg| self.plugin_name(arg));
+            if let Some(plugin) = plugin {
                 let outer = self.plugin.replace(plugin);
                 visit::visit_expr_method_call(self, node);
                 self.plugin = outer;
@@ -1452,27 +1476,24 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let Some(last) = node.path.segments.last() else {
             return;
         };
+        let name = last.ident.to_string();
+        if self.rules.tauri && matches!(name.as_str(), "generate_handler" | "collect_commands") {
+            // `commands::save`, `save::<tauri::Wry>` and tauri-specta's `save<tauri::Wry>`
+            // (no expression, so read as tokens) register `save`.
+            for ident in registered_functions(node.tokens.clone()) {
+                let location = self.location(ident.span());
+                self.facts.registrations.push(crate::extract::Registration {
+                    function: ident.to_string(),
+                    plugin: self.plugin.clone(),
+                    location,
+                });
+            }
+            return;
+        }
         let args = self.visit_macro_args(node);
         let Some(args) = args else {
             return;
         };
-        let name = last.ident.to_string();
-        if self.rules.tauri && matches!(name.as_str(), "generate_handler" | "collect_commands") {
-            // `commands::save` and `save::<tauri::Wry>` register `save`.
-            for arg in &args {
-                if let Expr::Path(path) = arg {
-                    if let Some(last) = path.path.segments.last() {
-                        let location = self.location(last.ident.span());
-                        self.facts.registrations.push(crate::extract::Registration {
-                            function: last.ident.to_string(),
-                            plugin: self.plugin.clone(),
-                            location,
-                        });
-                    }
-                }
-            }
-            return;
-        }
         if self.names.contains(name.as_str()) {
             let segments = segments(&node.path);
             let receiver = segments[..segments.len() - 1].join("::");
@@ -2113,13 +2134,17 @@ fn handler_expr_name(expr: &Expr) -> Option<String> {
     }
 }
 
-/// The name of the Tauri plugin a builder chain starts from: the string literal of
+/// The argument that names the Tauri plugin of a builder chain: of
 /// `Builder::new("app-menu")` (also `tauri::plugin::Builder::<R>::new(..)`) at the root of
-/// `Builder::new("app-menu").setup(..).invoke_handler(..)`.
-fn plugin_builder_name(receiver: &Expr) -> Option<String> {
+/// `Builder::new("app-menu").setup(..).invoke_handler(..)`, or with `specta`, of
+/// tauri-specta's `.plugin_name(PLUGIN_NAME)` in the chain.
+fn plugin_builder_name(receiver: &Expr, specta: bool) -> Option<&Expr> {
     let mut expr = receiver;
     loop {
         match expr {
+            Expr::MethodCall(call) if specta && call.method == "plugin_name" => {
+                return call.args.first();
+            }
             Expr::MethodCall(call) => expr = &call.receiver,
             Expr::Paren(paren) => expr = &paren.expr,
             Expr::Call(call) => {
@@ -2132,20 +2157,35 @@ fn plugin_builder_name(receiver: &Expr) -> Option<String> {
                     .iter()
                     .map(|s| s.ident.to_string())
                     .collect();
-                if !segments.ends_with(&["Builder".to_owned(), "new".to_owned()]) {
+                if specta || !segments.ends_with(&["Builder".to_owned(), "new".to_owned()]) {
                     return None;
                 }
-                return match call.args.first() {
-                    Some(Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(name),
-                        ..
-                    })) => Some(name.value()),
-                    _ => None,
-                };
+                return call.args.first();
             }
             _ => return None,
         }
     }
+}
+
+/// The functions a `generate_handler![..]` or `collect_commands![..]` lists: the last name
+/// of each comma-separated path, before its generic arguments (`commands::save`,
+/// `save::<tauri::Wry>`, `save<tauri::Wry>`).
+fn registered_functions(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::Ident> {
+    use proc_macro2::TokenTree;
+    let mut out = Vec::new();
+    let mut last: Option<proc_macro2::Ident> = None;
+    let mut angle = 0usize;
+    for token in tokens {
+        match token {
+            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => angle = angle.saturating_sub(1),
+            TokenTree::Punct(p) if p.as_char() == ',' && angle == 0 => out.extend(last.take()),
+            TokenTree::Ident(ident) if angle == 0 => last = Some(ident),
+            _ => {}
+        }
+    }
+    out.extend(last);
+    out
 }
 
 #[cfg(test)]
