@@ -196,6 +196,10 @@ pub fn is_const_name(name: &str) -> bool {
     name.chars().any(char::is_alphabetic) && !name.chars().any(char::is_lowercase)
 }
 
+/// The prelude's `Option` and `Result` variants: `publish(Ok(result))` is keyed by no
+/// event type named `Ok`.
+const PRELUDE_VARIANTS: &[&str] = &["Ok", "Err", "Some", "None"];
+
 pub fn is_type_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_uppercase()) && !is_const_name(name)
 }
@@ -261,6 +265,8 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
                     segments,
                     scope: scope.clone(),
                 }
+            } else if segments.len() == 1 && PRELUDE_VARIANTS.contains(&last.as_str()) {
+                KeyExpr::Unknown
             } else if is_type_name(last) {
                 type_key(&segments, scope)
             } else {
@@ -292,6 +298,9 @@ pub fn key_of(expr: &Expr, locals: &Locals, scope: &Scope) -> KeyExpr {
             let Some(last) = segments.last() else {
                 return KeyExpr::Unknown;
             };
+            if segments.len() == 1 && PRELUDE_VARIANTS.contains(&last.as_str()) {
+                return KeyExpr::Unknown;
+            }
             if is_type_name(last) {
                 // A tuple struct or tuple variant: `EdgeAdded(..)`, `Event::EdgeAdded(..)`.
                 return type_key(&segments, scope);

@@ -139,6 +139,10 @@ pub struct RawSite {
     /// index, and the indices of the arguments written `Some(..)` or `None`, to tell a call
     /// of the tree's own same-named method from the client's (`resolve`).
     pub method_key: Option<(String, usize, Vec<usize>)>,
+    /// For a path or bare call (`Flow::publish(result)`) or a method call on `self`: the
+    /// path called (`Self::publish`), as a key call, to tell a call of the tree's own
+    /// function from the client API's (`resolve`).
+    pub own_path: Option<KeyExpr>,
 }
 
 /// A function or method definition.

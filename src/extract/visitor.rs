@@ -268,10 +268,40 @@ impl Visitor<'_> {
         let rule = rule.clone();
         let before = self.facts.sites.len();
         let key_index = self.record_site(&rule, args, turbofish, span);
+        // The path as written (`Flow::publish`; `self.publish(..)` as `Self::publish`),
+        // resolved in this scope later.
+        let own_path = match (shape.form, shape.receiver) {
+            (Form::Path | Form::Bare, receiver) => {
+                let mut segments: Vec<String> = receiver
+                    .map(|receiver| receiver.split("::").map(str::to_owned).collect())
+                    .unwrap_or_default();
+                segments.push(shape.name.to_owned());
+                Some(segments)
+            }
+            (Form::Method, Some("self")) => Some(vec!["Self".to_owned(), shape.name.to_owned()]),
+            _ => None,
+        }
+        .map(crate::extract::Callee::Path)
+        .or_else(|| {
+            // `self.flow.publish(..)`: a method of the field's type, if the tree's.
+            let field = shape.receiver?.strip_prefix("self.")?;
+            field
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_')
+                .then(|| crate::extract::Callee::Method {
+                    name: shape.name.to_owned(),
+                    receiver: crate::extract::Receiver::SelfField(field.to_owned()),
+                })
+        })
+        .map(|callee| KeyExpr::Call {
+            callee,
+            scope: self.scope(),
+        });
         if self.facts.sites.len() > before {
             let name_only = self.rules.name_only(shape);
             if let Some(site) = self.facts.sites.last_mut() {
                 site.name_only = name_only;
+                site.own_path = own_path;
                 if shape.form == Form::Method {
                     let options = args
                         .iter()
@@ -431,6 +461,7 @@ impl Visitor<'_> {
             payload,
             name_only: false,
             method_key: None,
+            own_path: None,
         });
     }
 
@@ -824,6 +855,7 @@ impl Visitor<'_> {
             payload: None,
             name_only: false,
             method_key: None,
+            own_path: None,
         };
         self.facts.field_uses.push(FieldUse {
             types,

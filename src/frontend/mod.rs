@@ -354,6 +354,7 @@ fn facts_of(
                             payload: None,
                             name_only: false,
                             method_key: None,
+                            own_path: None,
                         });
                     }
                 }

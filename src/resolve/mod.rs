@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::config::Config;
 use crate::discover::Discovery;
-use crate::extract::{Body, FileFacts, HandlerRef, Holder, KeyExpr, Range, RawSite};
+use crate::extract::{
+    Body, Callee, FileFacts, HandlerRef, Holder, KeyExpr, Range, RawSite, Receiver,
+};
 use crate::model::{Flow, Location, Model, ParseFailure, Settings, Site, SiteKind, UnresolvedSite};
 use crate::topic;
 
@@ -203,10 +205,42 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
                         .as_ref()
                         .is_some_and(|(method, index, options)| {
                             raw.function.as_ref() != Some(method)
-                                && paths.takes_bytes(method, *index, options)
+                                && (paths.takes_bytes(method, *index, options)
+                                    || paths.takes_own_type(method, *index))
                         })
                 {
                     continue;
+                }
+                // A path call of the tree's own function of that name (`Flow::publish(result)`,
+                // a test helper's `test_client::publish(port, topic, ..)`) is not the client
+                // API's: a key it passes on is its body's site (precise rule 6).
+                if says_nothing
+                    && raw.own_path.as_ref().is_some_and(|call| match call {
+                        KeyExpr::Call {
+                            callee: Callee::Path(segments),
+                            scope,
+                        } => !paths.fn_path(index, scope, segments).is_empty(),
+                        KeyExpr::Call {
+                            callee:
+                                Callee::Method {
+                                    name,
+                                    receiver: Receiver::SelfField(field),
+                                },
+                            scope,
+                        } => paths.field_has_method(scope, field, name),
+                        _ => false,
+                    })
+                {
+                    continue;
+                }
+                // A parameter of one of the tree's own types (`state: &StateHandle` passed
+                // on as `self.number.publish(state, client)`) is no topic: the call is a
+                // method of the tree's that only shares the name.
+                if let (KeyExpr::Param(param), Some(Body::Fn(function))) = (&raw.key, raw.body) {
+                    let types = file.functions[function].param_types.get(*param);
+                    if types.is_some_and(|types| types.iter().any(|ty| paths.defines_type(ty))) {
+                        continue;
+                    }
                 }
                 unresolved.push(UnresolvedSite {
                     location: raw.location.clone(),

@@ -220,6 +220,8 @@ pub struct Paths<'a> {
     variant_strings: HashMap<(&'a str, &'a str), &'a str>,
     /// Type → the event name its `tauri_specta::Event` derive gives it.
     typed_events: HashMap<&'a str, &'a str>,
+    /// Every struct, enum, union and type alias the files define.
+    defined_types: HashSet<&'a str>,
     /// How many paths lookups have tried, for tests of their cost.
     #[cfg(test)]
     tried: std::sync::atomic::AtomicUsize,
@@ -240,6 +242,7 @@ impl<'a> Paths<'a> {
             wrapped_variants: HashSet::new(),
             variant_strings: HashMap::new(),
             typed_events: HashMap::new(),
+            defined_types: HashSet::new(),
             #[cfg(test)]
             tried: std::sync::atomic::AtomicUsize::new(0),
         };
@@ -284,6 +287,9 @@ impl<'a> Paths<'a> {
             for (ty, name) in &file.typed_events {
                 paths.typed_events.entry(ty).or_insert(name);
             }
+            paths
+                .defined_types
+                .extend(file.types.iter().map(String::as_str));
             for (module_index, module) in file.modules.iter().enumerate() {
                 paths
                     .modules
@@ -668,6 +674,47 @@ impl<'a> Paths<'a> {
                                 .all(|&at| mentions(types.get(at), &["Option"]))
                     })
             })
+    }
+
+    /// Whether a field of the enclosing impl's struct (`self.flow`) has a type of the
+    /// tree's with a method of that name (`Flow::publish`).
+    pub fn field_has_method(&self, scope: &Scope, field: &str, name: &str) -> bool {
+        let Some(owner) = scope.self_type.as_deref() else {
+            return false;
+        };
+        self.files
+            .iter()
+            .flat_map(|file| &file.structs)
+            .filter(|fact| fact.name == owner)
+            .flat_map(|fact| &fact.fields)
+            .filter(|fact| fact.name == field)
+            .flat_map(|fact| &fact.types)
+            .any(|ty| self.has_method(ty, name))
+    }
+
+    /// Whether one of the files defines a type of this name (struct, enum, union, alias).
+    pub fn defines_type(&self, name: &str) -> bool {
+        self.defined_types.contains(name)
+    }
+
+    /// Whether every method of the tree named `name` takes, at `index`, a value of one of
+    /// the tree's own types (`fn publish(&self, state: &StateHandle, client: &HassClient)`):
+    /// a call of it passes no topic there, so with a key that says nothing by itself it is
+    /// the tree's own method, not a client's `publish(subject, ..)`.
+    pub fn takes_own_type(&self, name: &str, index: usize) -> bool {
+        self.methods_by_name.get(name).is_some_and(|ids| {
+            !ids.is_empty()
+                && ids.iter().all(|&(file, function)| {
+                    self.files[file].functions[function]
+                        .param_types
+                        .get(index)
+                        .is_some_and(|types| {
+                            types
+                                .iter()
+                                .any(|ty| self.defined_types.contains(ty.as_str()))
+                        })
+                })
+        })
     }
 
     /// Whether a type has a method or associated function of that name.
