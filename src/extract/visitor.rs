@@ -1361,7 +1361,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let typed = self.rules.tauri
             && super::specta::EMITS.contains(&(name.as_str(), node.args.len()))
             && {
-                let ty = key_of(&node.receiver, self.locals(), &self.scope());
+                let ty = typed_value(&node.receiver, self.locals(), &self.scope());
                 let key_text = text(&*node.receiver);
                 self.typed_event_call(SiteKind::Publish, ty, key_text, None, node.method.span())
             };
@@ -2163,6 +2163,31 @@ fn handler_expr_name(expr: &Expr) -> Option<String> {
             })
         }
         _ => None,
+    }
+}
+
+/// The type of a value a typed event's method is called on: a struct literal, a binding to
+/// one, a unit struct, or what a constructor of the type makes (`FrameLayoutEvent::from(l)`,
+/// `EditorStateChanged::new(state)`).
+fn typed_value(receiver: &Expr, locals: &Locals, scope: &crate::extract::Scope) -> KeyExpr {
+    match key_of(receiver, locals, scope) {
+        KeyExpr::Constructor { ty, .. } | KeyExpr::Wrapper { ty, .. } => *ty,
+        KeyExpr::Unknown => match see_through(receiver) {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(func) if func.qself.is_none() => {
+                    let segments = segments(&func.path);
+                    match segments.len().checked_sub(1) {
+                        Some(at) if at > 0 && is_type_name(&segments[at - 1]) => {
+                            type_key(&segments[..at], scope)
+                        }
+                        _ => KeyExpr::Unknown,
+                    }
+                }
+                _ => KeyExpr::Unknown,
+            },
+            _ => KeyExpr::Unknown,
+        },
+        key => key,
     }
 }
 

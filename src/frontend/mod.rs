@@ -126,6 +126,7 @@ fn facts_of(
         .collect();
     if prefilter {
         parse_wrapper_callers(rels, texts, &mut modules);
+        parse_typed_event_callees(rels, texts, &mut modules, &known);
     }
     let called = wrapper_calls(rels, &modules, &known);
     // The relative modules that keys are imported from, parsed on demand.
@@ -191,6 +192,21 @@ fn facts_of(
         }
     };
 
+    // A site's key: a template literal is a pattern, its substitutions inlined where they
+    // are strings (`format!`'s key form 6), the others placeholders.
+    let site_key = |index: usize, key: &KeyRef| -> KeyExpr {
+        match key {
+            KeyRef::Template(pieces, substitutions) => KeyExpr::Format {
+                pieces: pieces.clone(),
+                args: substitutions
+                    .iter()
+                    .map(|s| lookup(index, s).map_or(KeyExpr::Unknown, KeyExpr::Str))
+                    .collect(),
+            },
+            key => lookup(index, key).map_or(KeyExpr::Unknown, KeyExpr::Str),
+        }
+    };
+
     // A typed event's call is a site when its object is tauri-specta's typed events, of the
     // module or imported; another object's `x.y.emit(..)` is no site.
     let typed_site_key = |index: usize, key: &KeyRef| -> Option<String> {
@@ -211,21 +227,6 @@ fn facts_of(
         typed.then(|| lookup(index, key)).flatten()
     };
 
-    // A site's key: a template literal is a pattern, its substitutions inlined where they
-    // are strings (`format!`'s key form 6), the others placeholders.
-    let site_key = |index: usize, key: &KeyRef| -> KeyExpr {
-        match key {
-            KeyRef::Template(pieces, substitutions) => KeyExpr::Format {
-                pieces: pieces.clone(),
-                args: substitutions
-                    .iter()
-                    .map(|s| lookup(index, s).map_or(KeyExpr::Unknown, KeyExpr::Str))
-                    .collect(),
-            },
-            key => lookup(index, key).map_or(KeyExpr::Unknown, KeyExpr::Str),
-        }
-    };
-
     // A wrapper's own site is its callers' when one of them resolves (precise rule 6).
     let called: Vec<Vec<(CalledSite, String)>> = called
         .into_iter()
@@ -233,7 +234,14 @@ fn facts_of(
         .map(|(index, calls)| {
             calls
                 .into_iter()
-                .filter_map(|call| lookup(index, &call.site.key).map(|key| (call, key)))
+                .filter_map(|call| {
+                    let key = if call.typed {
+                        typed_site_key(index, &call.site.key)
+                    } else {
+                        lookup(index, &call.site.key)
+                    };
+                    key.map(|key| (call, key))
+                })
                 .collect()
         })
         .collect();
@@ -369,6 +377,8 @@ fn facts_of(
 struct CalledSite {
     site: RawFrontSite,
     of: (usize, String),
+    /// Of a typed-event wrapper: the argument must be a typed event.
+    typed: bool,
 }
 
 /// Files the prefilter skipped that name a wrapper of a parsed module: a hook's callers
@@ -412,6 +422,58 @@ fn parse_wrapper_callers(
         .collect();
     for (index, module) in parsed {
         modules[index] = Some(module);
+    }
+}
+
+/// The modules of the functions that parsed modules hand a typed event to
+/// (`createTauriEventListener(events.layoutEvent, cb)`): such a wrapper need not name the
+/// API or the typed events itself.
+fn parse_typed_event_callees(
+    rels: &[String],
+    texts: &[Option<String>],
+    modules: &mut [Option<Module>],
+    known: &Resolver<'_>,
+) {
+    let typed = |modules: &[Option<Module>], index: usize, object: &str| {
+        let Some(module) = modules[index].as_ref() else {
+            return false;
+        };
+        module.typed_events.contains(object)
+            || module
+                .imports
+                .get(object)
+                .is_some_and(|(source, imported)| {
+                    known
+                        .resolve(&rels[index], source)
+                        .and_then(|target| modules[target].as_ref())
+                        .is_some_and(|other| other.typed_events.contains(imported))
+                })
+    };
+    let mut wanted: Vec<usize> = Vec::new();
+    for (index, module) in modules.iter().enumerate() {
+        let Some(module) = module else { continue };
+        for call in &module.calls {
+            let hands_typed = call.args.iter().any(|(key, _, _)| {
+                matches!(key, KeyRef::Member(object, _) if typed(modules, index, object))
+            });
+            if !hands_typed {
+                continue;
+            }
+            if let Some((source, _)) = module.imports.get(&call.callee) {
+                wanted.extend(
+                    known
+                        .resolve(&rels[index], source)
+                        .filter(|&target| modules[target].is_none()),
+                );
+            }
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    for index in wanted {
+        if let Some(text) = texts[index].as_deref().filter(|t| t.len() <= MAX_BYTES) {
+            modules[index] = Some(parse_module(&rels[index], text));
+        }
     }
 }
 
@@ -484,6 +546,7 @@ fn wrapper_calls(
                             wrapper: None,
                         },
                         of: (target, name.clone()),
+                        typed: wrapper.typed,
                     });
                 }
             }

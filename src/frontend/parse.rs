@@ -88,6 +88,9 @@ pub(super) struct Wrapper {
     pub(super) key_param: usize,
     /// For a listener: the position of the parameter that is the handler, if it is one.
     pub(super) handler_param: Option<usize>,
+    /// The parameter is a tauri-specta typed event (`listener.listen(cb)`): only a call
+    /// that passes one (`events.x`) is a site.
+    pub(super) typed: bool,
 }
 
 /// A call of a plain name (`useTauriListen(KEYS.Saved, onSaved)`), which may be a wrapper's.
@@ -357,7 +360,7 @@ impl Collector<'_> {
     /// A call of a typed event, tauri-specta's `events.savedEvent.listen(h)` (also `once`,
     /// `emit`, and on a window: `events.savedEvent(win).listen(h)`): its kind and key
     /// (`Member(events, savedEvent)`), when `events` is a name of the module or an import.
-    fn typed_event_call(&self, call: &CallExpression<'_>) -> Option<(SiteKind, KeyRef, u32)> {
+    fn typed_event_call(&mut self, call: &CallExpression<'_>) -> Option<(SiteKind, KeyRef, u32)> {
         let Expression::StaticMemberExpression(method) = call.callee.get_inner_expression() else {
             return None;
         };
@@ -370,6 +373,26 @@ impl Collector<'_> {
             Expression::CallExpression(on_window) => on_window.callee.get_inner_expression(),
             event => event,
         };
+        // `function onEvent(listener, cb) { listener.listen(..) }`: a wrapper whose
+        // parameter is the typed event, a site at each call given one (`onEvent(events.x,
+        // cb)`, precise rule 6).
+        if let Expression::Identifier(param) = event {
+            let (function, at, rest) = self.param(param.name.as_str())?;
+            if rest {
+                return None;
+            }
+            let wrapper = Wrapper {
+                kind,
+                key_param: at,
+                handler_param: None,
+                typed: true,
+            };
+            let known = self.module.wrappers.entry(function).or_default();
+            if !known.contains(&wrapper) {
+                known.push(wrapper);
+            }
+            return Some((kind, KeyRef::Unknown, method.property.span.start));
+        }
         let Expression::StaticMemberExpression(event) = event else {
             return None;
         };
@@ -501,6 +524,7 @@ impl Collector<'_> {
             kind,
             key_param,
             handler_param,
+            typed: false,
         };
         let known = self.module.wrappers.entry(function.clone()).or_default();
         if !known.contains(&wrapper) {
