@@ -530,7 +530,7 @@ pub fn analyze_with(
     }
     let start = std::time::Instant::now();
     let tauri = config.presets.contains(&rules::Preset::Tauri);
-    let discovery = discover::discover_all(root, &config.exclude, jobs, tauri);
+    let mut discovery = discover::discover_all(root, &config.exclude, jobs, tauri);
     let mut timings = timings::Timings {
         files: discovery.files.len(),
         units: discovery
@@ -572,7 +572,7 @@ pub fn analyze_with(
         // Both sides of a Tauri app: the front end's sites join the Rust ones.
         if tauri {
             let start = std::time::Instant::now();
-            let front = frontend::analyze(&discovery.front_end);
+            let front = frontend::analyze(std::mem::take(&mut discovery.front_end));
             timings.phase("front end", start, Some(front.len()));
             facts.extend(front);
         }

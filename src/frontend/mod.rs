@@ -43,11 +43,13 @@ fn may_hold_site(text: &str) -> bool {
 }
 
 /// A front end's files, found by the Rust walk ([`crate::discover::discover_all`]):
-/// sources and the `tsconfig*.json`/`jsconfig.json` files that give import aliases, each
-/// `(path, relative path)`, sorted by relative path.
+/// sources, `(path, relative path, text)` (`None`: not UTF-8 or unreadable), and the
+/// `tsconfig*.json`/`jsconfig.json` files that give import aliases, `(path, relative
+/// path)`; sorted by relative path. A source is read where the walk finds it, so the
+/// reading of a large front end overlaps the walk of the rest of the tree.
 #[derive(Debug, Default)]
 pub struct Files {
-    pub sources: Vec<(PathBuf, String)>,
+    pub sources: Vec<(PathBuf, String, Option<String>)>,
     pub configs: Vec<(PathBuf, String)>,
 }
 
@@ -62,7 +64,10 @@ impl Files {
         if is_ts_config(name) {
             self.configs.push((path, rel));
         } else if is_front_end(name) {
-            self.sources.push((path, rel));
+            let text = crate::with_file_bytes(&path, |bytes| {
+                std::str::from_utf8(bytes.ok()?).ok().map(str::to_owned)
+            });
+            self.sources.push((path, rel, text));
         }
     }
 }
@@ -75,19 +80,13 @@ fn is_ts_config(name: &str) -> bool {
 /// Parses the front end's files and returns their facts: files that may hold a site (the
 /// prefilter), the files that call their wrappers, and the relative modules their keys are
 /// imported from. The others are `skipped`.
-pub fn analyze(files: &Files) -> Vec<FileFacts> {
-    use rayon::prelude::*;
+pub fn analyze(files: Files) -> Vec<FileFacts> {
     let aliases = Aliases::read(&files.configs);
-    let texts: Vec<Option<String>> = files
+    let (rels, texts): (Vec<String>, Vec<Option<String>>) = files
         .sources
-        .par_iter()
-        .map(|(path, _)| {
-            crate::with_file_bytes(path, |bytes| {
-                std::str::from_utf8(bytes.ok()?).ok().map(str::to_owned)
-            })
-        })
-        .collect();
-    let rels: Vec<String> = files.sources.iter().map(|(_, rel)| rel.clone()).collect();
+        .into_iter()
+        .map(|(_, rel, text)| (rel, text))
+        .unzip();
     facts_of(&rels, &texts, &aliases, true)
 }
 
