@@ -5,7 +5,7 @@
 //! generated TypeScript bindings (`events.pinnedFromTrayEvent.listen(h)`).
 
 use syn::punctuated::Punctuated;
-use syn::{Meta, Token};
+use syn::Token;
 
 /// The event name of an item whose derives, after the file's `use` imports are applied by
 /// `imported`, include `tauri_specta::Event`; `None` for any other item.
@@ -29,27 +29,11 @@ pub fn event_name(
     if !derives_event {
         return None;
     }
-    for attr in attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("tauri_specta"))
+    if let Some((_, name)) = super::strum::string_args(attrs, "tauri_specta")
+        .into_iter()
+        .find(|(key, _)| key == "event_name")
     {
-        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-        else {
-            continue;
-        };
-        for meta in metas {
-            if let Meta::NameValue(pair) = meta {
-                if let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(value),
-                    ..
-                }) = &pair.value
-                {
-                    if pair.path.is_ident("event_name") {
-                        return Some(value.value());
-                    }
-                }
-            }
-        }
+        return Some(name);
     }
     super::strum::convert(&ident.to_string(), "kebab-case")
 }

@@ -101,8 +101,14 @@ fn derived(attrs: &[syn::Attribute]) -> Vec<(String, String)> {
 
 /// The `key = "value"` arguments of `#[strum(..)]` attributes.
 fn strum_args(attrs: &[syn::Attribute]) -> Vec<(String, String)> {
+    string_args(attrs, "strum")
+}
+
+/// The `key = "value"` arguments of the attributes named `name` (`#[strum(..)]`,
+/// `#[tauri_specta(..)]`).
+pub(super) fn string_args(attrs: &[syn::Attribute], name: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for attr in attrs.iter().filter(|attr| attr.path().is_ident("strum")) {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident(name)) {
         let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
         else {
             continue;

@@ -209,21 +209,12 @@ fn facts_of(
     // A typed event's call is a site when its object is tauri-specta's typed events, of the
     // module or imported; another object's `x.y.emit(..)` is no site.
     let typed_site_key = |index: usize, key: &KeyRef| -> Option<String> {
-        let module = modules[index].as_ref()?;
         let KeyRef::Member(object, _) = key else {
             return None;
         };
-        let typed = module.typed_events.contains(object)
-            || module
-                .imports
-                .get(object)
-                .is_some_and(|(source, imported)| {
-                    known
-                        .resolve(&rels[index], source)
-                        .and_then(|target| modules[target].as_ref())
-                        .is_some_and(|other| other.typed_events.contains(imported))
-                });
-        typed.then(|| lookup(index, key)).flatten()
+        is_typed_events(rels, &modules, &known, index, object)
+            .then(|| lookup(index, key))
+            .flatten()
     };
 
     // A wrapper's own site is its callers' when one of them resolves (precise rule 6).
@@ -424,6 +415,30 @@ fn parse_wrapper_callers(
     }
 }
 
+/// Whether `object`, as module `index` names it, is tauri-specta's typed events: its own
+/// (`const events = __makeEvents__(..)`) or imported from a module that defines them.
+fn is_typed_events(
+    rels: &[String],
+    modules: &[Option<Module>],
+    known: &Resolver<'_>,
+    index: usize,
+    object: &str,
+) -> bool {
+    let Some(module) = modules[index].as_ref() else {
+        return false;
+    };
+    module.typed_events.contains(object)
+        || module
+            .imports
+            .get(object)
+            .is_some_and(|(source, imported)| {
+                known
+                    .resolve(&rels[index], source)
+                    .and_then(|target| modules[target].as_ref())
+                    .is_some_and(|other| other.typed_events.contains(imported))
+            })
+}
+
 /// The modules of the functions that parsed modules hand a typed event to
 /// (`createTauriEventListener(events.layoutEvent, cb)`): such a wrapper need not name the
 /// API or the typed events itself.
@@ -433,27 +448,13 @@ fn parse_typed_event_callees(
     modules: &mut [Option<Module>],
     known: &Resolver<'_>,
 ) {
-    let typed = |modules: &[Option<Module>], index: usize, object: &str| {
-        let Some(module) = modules[index].as_ref() else {
-            return false;
-        };
-        module.typed_events.contains(object)
-            || module
-                .imports
-                .get(object)
-                .is_some_and(|(source, imported)| {
-                    known
-                        .resolve(&rels[index], source)
-                        .and_then(|target| modules[target].as_ref())
-                        .is_some_and(|other| other.typed_events.contains(imported))
-                })
-    };
     let mut wanted: Vec<usize> = Vec::new();
     for (index, module) in modules.iter().enumerate() {
         let Some(module) = module else { continue };
         for call in &module.calls {
             let hands_typed = call.args.iter().any(|(key, _, _)| {
-                matches!(key, KeyRef::Member(object, _) if typed(modules, index, object))
+                matches!(key, KeyRef::Member(object, _)
+                    if is_typed_events(rels, modules, known, index, object))
             });
             if !hands_typed {
                 continue;
