@@ -47,6 +47,15 @@ pub const EMITS: &[(&str, usize)] = &[("emit", 1), ("emit_to", 2), ("emit_filter
 /// `Type::listen(handle, handler)` and its `_any`/`once` forms.
 pub const LISTENS: &[&str] = &["listen", "listen_any", "once", "once_any"];
 
+/// Whether a path call `Type::name(..)` with `args` arguments may be a typed event's
+/// listener: tauri-specta's own (`listen_any(app, h)`), or a helper an app's extension trait
+/// adds over them (`RequestStartRecording::listen_any_spawn(&app, h)`, whose default body
+/// calls `Self::listen_any`). It is a site only if `Type` derives `tauri_specta::Event`.
+pub fn is_typed_listen(name: &str, args: usize) -> bool {
+    (LISTENS.contains(&name) && args == 2)
+        || ((name.starts_with("listen_") || name.starts_with("once_")) && args >= 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

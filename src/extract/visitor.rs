@@ -1416,10 +1416,17 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             if let Some(last) = func.path.segments.last() {
                 let name = last.ident.to_string();
                 let segments_of = segments(&func.path);
+                // `Bus::listen("topic", h)` names its key: not a typed event's listen.
+                let keyed = node.args.first().is_some_and(|arg| {
+                    matches!(
+                        key_of(arg, self.locals(), &self.scope()),
+                        KeyExpr::Str(_) | KeyExpr::Const { .. } | KeyExpr::Format { .. }
+                    )
+                });
                 let typed = self.rules.tauri
                     && func.qself.is_none()
-                    && node.args.len() == 2
-                    && super::specta::LISTENS.contains(&name.as_str())
+                    && super::specta::is_typed_listen(&name, node.args.len())
+                    && !keyed
                     && segments_of.len() >= 2
                     && is_type_name(&segments_of[segments_of.len() - 2])
                     && {
