@@ -70,6 +70,8 @@ pub struct Discovery {
     pub units: usize,
     /// With [`discover_all`]'s `front_end`: a Tauri front end's files, found in the same walk.
     pub front_end: crate::frontend::Files,
+    /// Every crate the tree's manifests depend on, sorted (`tauri-plugin-store`).
+    pub dependencies: Vec<String>,
 }
 
 /// The crate name for files outside any package.
@@ -109,7 +111,8 @@ pub fn discover_all(
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
         let dir = root.parent().unwrap_or(Path::new(""));
-        let crates = find_crates(dir, std::slice::from_ref(&dir.join("Cargo.toml")));
+        let (crates, dependencies) =
+            find_crates(dir, std::slice::from_ref(&dir.join("Cargo.toml")));
         let file = source_file(root.to_path_buf(), name, Path::new(""), &crates);
         return Discovery {
             files: vec![file],
@@ -117,6 +120,7 @@ pub fn discover_all(
             crates: crates.len(),
             units: 1,
             front_end: crate::frontend::Files::default(),
+            dependencies,
         };
     }
 
@@ -187,7 +191,7 @@ pub fn discover_all(
     front_end.configs.sort_unstable_by(|a, b| a.1.cmp(&b.1));
 
     manifests.sort();
-    let crates = find_crates(root, &manifests);
+    let (crates, dependencies) = find_crates(root, &manifests);
     let mut files: Vec<SourceFile> = rs_files
         .into_iter()
         .map(|(path, rel)| source_file(path, rel.clone(), Path::new(&rel), &crates))
@@ -205,6 +209,7 @@ pub fn discover_all(
         errors,
         crates: crates.len(),
         front_end,
+        dependencies,
     }
 }
 
@@ -276,9 +281,11 @@ struct Crate {
     targets: Vec<(PathBuf, Role)>,
 }
 
-/// Package directories (relative to the root) mapped to their crates.
-fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, Crate> {
+/// Package directories (relative to the root) mapped to their crates, and every crate the
+/// manifests depend on.
+fn find_crates(root: &Path, manifests: &[PathBuf]) -> (BTreeMap<PathBuf, Crate>, Vec<String>) {
     let mut crates = BTreeMap::new();
+    let mut dependencies = std::collections::BTreeSet::new();
     for manifest in manifests {
         let Ok(text) = std::fs::read_to_string(manifest) else {
             continue;
@@ -286,6 +293,7 @@ fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, Crate> {
         let Ok(value) = text.parse::<toml::Table>() else {
             continue;
         };
+        dependencies.extend(crate::init::dependency_names(&value));
         let Some(name) = value
             .get("package")
             .and_then(|package| package.get("name"))
@@ -338,7 +346,7 @@ fn find_crates(root: &Path, manifests: &[PathBuf]) -> BTreeMap<PathBuf, Crate> {
             },
         );
     }
-    crates
+    (crates, dependencies.into_iter().collect())
 }
 
 /// The role of the crates a file roots, given its path inside its package: `src/lib.rs`,

@@ -192,7 +192,9 @@ fn descendants(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn dependency_names(table: &toml::Table) -> Vec<String> {
+/// The crates a manifest depends on (all sections, targets and the workspace's table),
+/// by their real names (`package = ..` renames followed).
+pub(crate) fn dependency_names(table: &toml::Table) -> Vec<String> {
     let sections = ["dependencies", "dev-dependencies", "build-dependencies"];
     let mut names = Vec::new();
     let mut collect = |deps: Option<&toml::Value>| {

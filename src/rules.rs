@@ -244,6 +244,27 @@ impl Preset {
 
     /// The key prefix of the events the framework's runtime emits itself: Tauri's window and
     /// webview events (`tauri://focus`, `tauri://resize`, `tauri://close-requested`, ..).
+    /// The key prefixes of the events a framework's plugins emit themselves, for the
+    /// plugins among `dependencies`: tauri-plugin-store's `store://change`,
+    /// tauri-plugin-log's `log://log`, tauri-plugin-deep-link's `deep-link://new-url`,
+    /// tauri-plugin-oauth's `oauth://url`.
+    pub fn plugin_prefixes(self, dependencies: &[String]) -> Vec<&'static str> {
+        const TAURI_PLUGINS: &[(&str, &str)] = &[
+            ("tauri-plugin-deep-link", "deep-link://"),
+            ("tauri-plugin-log", "log://"),
+            ("tauri-plugin-oauth", "oauth://"),
+            ("tauri-plugin-store", "store://"),
+        ];
+        match self {
+            Preset::Tauri => TAURI_PLUGINS
+                .iter()
+                .filter(|(plugin, _)| dependencies.iter().any(|dep| dep == plugin))
+                .map(|(_, prefix)| *prefix)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn framework_prefix(self) -> Option<&'static str> {
         match self {
             Preset::Tauri => Some("tauri://"),

@@ -441,3 +441,20 @@ fn calls_with_another_argument_count_than_tauris_are_not_tauri_sites() {
     assert_eq!(keys, vec!["focus", "ready"]);
     assert_eq!(lints(&report), Vec::<String>::new());
 }
+
+#[test]
+fn events_of_the_tauri_plugins_a_manifest_depends_on_are_external() {
+    let report = analyze_dir("fixtures/tauri/plugin-events");
+    let health: Vec<(String, String)> = report
+        .events
+        .iter()
+        .map(|e| (e.key.clone(), e.health.to_string()))
+        .collect();
+    assert_eq!(
+        health,
+        vec![
+            ("log://log".to_owned(), "unused".to_owned()),
+            ("store://change".to_owned(), "external".to_owned()),
+        ]
+    );
+}

@@ -135,7 +135,12 @@ pub fn resolve(files: &[FileFacts], discovery: &Discovery, config: &Config) -> M
             framework_prefixes: config
                 .presets
                 .iter()
-                .filter_map(|preset| preset.framework_prefix())
+                .flat_map(|preset| {
+                    preset
+                        .framework_prefix()
+                        .into_iter()
+                        .chain(preset.plugin_prefixes(&discovery.dependencies))
+                })
                 .collect(),
         },
     }
