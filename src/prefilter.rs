@@ -44,7 +44,8 @@ pub struct SiteFilter {
     /// Type names that make a site (bevy's `EventReader<E>` parameters).
     types: Option<regex::bytes::Regex>,
     bus: Option<regex::bytes::Regex>,
-    /// Tauri: `#[tauri::command]` attributes and `generate_handler!` lists.
+    /// Tauri: `#[tauri::command]` attributes, `generate_handler!` lists and tauri-specta's
+    /// `collect_commands!`/`collect_events!`.
     commands: Option<regex::bytes::Regex>,
 }
 
@@ -99,7 +100,7 @@ impl SiteFilter {
             bus: word_regex(&bus, true, Shape::Within),
             commands: rules.tauri.then(|| {
                 regex::bytes::Regex::new(
-                    r"#\s*\[\s*(?:tauri\s*::\s*)?command\b|generate_handler|collect_commands",
+                    r"#\s*\[\s*(?:tauri\s*::\s*)?command\b|generate_handler|collect_commands|collect_events",
                 )
                 .expect("a valid regex")
             }),

@@ -458,3 +458,22 @@ fn events_of_the_tauri_plugins_a_manifest_depends_on_are_external() {
         ]
     );
 }
+
+#[test]
+fn a_specta_plugins_events_are_prefixed_and_heard_through_its_workspace_package() {
+    // The plugin's typed event comes out of a `macro_rules!` that derives
+    // `tauri_specta::Event`, is collected by a builder with `.plugin_name(PLUGIN_NAME)`
+    // (so named `plugin:sfx:played`) and emitted on a parameter of its type; the app
+    // imports the bindings' `events` from the plugin's workspace package
+    // (`@app/plugin-sfx`, whose `index.ts` re-exports them with `export *`).
+    let report = analyze_dir("fixtures/tauri/specta-plugin");
+    assert_eq!(
+        events(&report),
+        vec![(
+            "plugin:sfx:played".to_owned(),
+            vec!["plugins/sfx/src/lib.rs:25".to_owned()],
+            vec!["apps/desktop/src/player.ts:3".to_owned()]
+        )]
+    );
+    assert_eq!(lints(&report), Vec::<String>::new());
+}

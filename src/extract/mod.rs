@@ -326,6 +326,9 @@ pub struct FileFacts {
     pub enums: Vec<EnumFact>,
     /// tauri-specta's typed events the file defines: (type, event name).
     pub typed_events: Vec<(String, String)>,
+    /// Typed events a plugin's tauri-specta builder collects (`.plugin_name(NAME)
+    /// .events(collect_events![A])`): (type, plugin). Their names are `plugin:NAME:a`.
+    pub typed_event_plugins: Vec<(String, String)>,
     /// The names of every `struct`, `enum`, `union` and `type` the file defines: a type key
     /// naming none of the tree's is external (DESIGN.md precise rule 9).
     pub types: Vec<String>,

@@ -40,6 +40,7 @@ pub fn visit_file(syntax: &syn::File, file: &SourceFile, rules: &RuleSet, facts:
         type_params: Vec::new(),
         last_holder: None,
         plugin: None,
+        typed_event_macros: BTreeSet::new(),
     };
     visitor.enter_module(&syntax.items);
     for item in &syntax.items {
@@ -97,6 +98,8 @@ struct Visitor<'a> {
     /// Tauri: the plugin whose `.invoke_handler(..)` is being visited
     /// (`tauri::plugin::Builder::new("app-menu")`): its commands are `plugin:app-menu|NAME`.
     plugin: Option<String>,
+    /// Tauri: the file's `macro_rules!` that derive `tauri_specta::Event` on their item.
+    typed_event_macros: BTreeSet<String>,
 }
 
 impl Visitor<'_> {
@@ -1348,8 +1351,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let name = node.method.to_string();
         // A local plugin's commands: `Builder::new("app-menu").invoke_handler(..)`, and
         // tauri-specta's `Builder::new().plugin_name(PLUGIN_NAME).commands(..)`.
-        if self.rules.tauri && matches!(name.as_str(), "invoke_handler" | "commands") {
-            let plugin = plugin_builder_name(&node.receiver, name == "commands")
+        if self.rules.tauri && matches!(name.as_str(), "invoke_handler" | "commands" | "events") {
+            let plugin = plugin_builder_name(&node.receiver, name != "invoke_handler")
                 .and_then(|arg| self.plugin_name(arg));
             if let Some(plugin) = plugin {
                 let outer = self.plugin.replace(plugin);
@@ -1361,7 +1364,19 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let typed = self.rules.tauri
             && super::specta::EMITS.contains(&(name.as_str(), node.args.len()))
             && {
-                let ty = typed_value(&node.receiver, self.locals(), &self.scope());
+                let ty = match typed_value(&node.receiver, self.locals(), &self.scope()) {
+                    // `fn open(event: events::Navigate) { event.emit(&window) }`: the
+                    // parameter's type.
+                    KeyExpr::Param(param) => self
+                        .functions
+                        .last()
+                        .and_then(|f| self.facts.functions[f.index].param_types.get(param))
+                        .and_then(|types| types.iter().find(|ty| is_type_name(ty)))
+                        .map_or(KeyExpr::Unknown, |ty| {
+                            type_key(std::slice::from_ref(ty), &self.scope())
+                        }),
+                    ty => ty,
+                };
                 let key_text = text(&*node.receiver);
                 self.typed_event_call(SiteKind::Publish, ty, key_text, None, node.method.span())
             };
@@ -1504,9 +1519,45 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {
-        // `macro_rules!` bodies are templates, not code.
+        // `macro_rules!` bodies are templates, not code; one that puts a
+        // `tauri_specta::Event` derive on the item it is given is remembered.
         if node.mac.path.is_ident("macro_rules") {
+            if self.rules.tauri {
+                if let Some(ident) = &node.ident {
+                    let text = node.mac.tokens.to_string().replace(' ', "");
+                    if text.contains("tauri_specta::Event") && text.contains("$item") {
+                        self.typed_event_macros.insert(ident.to_string());
+                    }
+                }
+            }
             return;
+        }
+        // `common_event_derives! { pub enum DetectEvent { .. } }`: the item is a typed event.
+        let typed_macro = node
+            .mac
+            .path
+            .get_ident()
+            .is_some_and(|name| self.typed_event_macros.contains(&name.to_string()));
+        if typed_macro {
+            if let Ok(item) = node.mac.parse_body::<Item>() {
+                let ident = match &item {
+                    Item::Enum(item) => Some(&item.ident),
+                    Item::Struct(item) => Some(&item.ident),
+                    _ => None,
+                };
+                if let Some(ident) = ident {
+                    let name = super::strum::convert(&ident.to_string(), "kebab-case");
+                    let renamed = super::strum::string_args(item_attrs(&item), "tauri_specta")
+                        .into_iter()
+                        .find(|(key, _)| key == "event_name")
+                        .map(|(_, name)| name);
+                    if let Some(name) = renamed.or(name) {
+                        self.facts.typed_events.push((ident.to_string(), name));
+                    }
+                }
+                self.visit_item(&item);
+                return;
+            }
         }
         visit::visit_item_macro(self, node);
     }
@@ -1516,6 +1567,18 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             return;
         };
         let name = last.ident.to_string();
+        // tauri-specta's `collect_events![A, B]` given to a plugin's builder: those typed
+        // events are named `plugin:NAME:a`.
+        if self.rules.tauri && name == "collect_events" {
+            if let Some(plugin) = self.plugin.clone() {
+                for ident in registered_functions(node.tokens.clone()) {
+                    self.facts
+                        .typed_event_plugins
+                        .push((ident.to_string(), plugin.clone()));
+                }
+            }
+            return;
+        }
         if self.rules.tauri && matches!(name.as_str(), "generate_handler" | "collect_commands") {
             // `commands::save`, `save::<tauri::Wry>` and tauri-specta's `save<tauri::Wry>`
             // (no expression, so read as tokens) register `save`.

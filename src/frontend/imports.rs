@@ -30,10 +30,14 @@ impl Aliases {
             let Ok(value) = serde_json::from_str::<serde_json::Value>(&strip_jsonc(&text)) else {
                 continue;
             };
+            let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+            if rel == "package.json" || rel.ends_with("/package.json") {
+                entries.extend(package_entries(&dir, &value));
+                continue;
+            }
             let Some(options) = value.get("compilerOptions") else {
                 continue;
             };
-            let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
             let base = options
                 .get("baseUrl")
                 .and_then(|b| b.as_str())
@@ -82,6 +86,49 @@ impl Aliases {
         }
         Vec::new()
     }
+}
+
+/// A workspace package of the tree (`plugins/x/package.json` named `@app/plugin-x`): what
+/// another package's `import { .. } from "@app/plugin-x"` names, as alias entries: the
+/// package's entry (`exports["."]`, `module`, `main`, `types`, else `index`) and its
+/// subpaths (`@app/plugin-x/utils` → `plugins/x/utils`).
+fn package_entries(
+    dir: &str,
+    package: &serde_json::Value,
+) -> Vec<(String, String, bool, Vec<String>)> {
+    let Some(name) = package.get("name").and_then(|n| n.as_str()) else {
+        return Vec::new();
+    };
+    let exported = package.get("exports").and_then(|exports| match exports {
+        serde_json::Value::String(entry) => Some(entry.as_str()),
+        serde_json::Value::Object(map) => match map.get(".") {
+            Some(serde_json::Value::String(entry)) => Some(entry.as_str()),
+            Some(serde_json::Value::Object(conditions)) => ["import", "default", "types"]
+                .iter()
+                .find_map(|c| conditions.get(*c).and_then(|v| v.as_str())),
+            _ => None,
+        },
+        _ => None,
+    });
+    let entry = exported
+        .or_else(|| {
+            ["module", "main", "types"]
+                .iter()
+                .find_map(|field| package.get(*field).and_then(|v| v.as_str()))
+        })
+        .unwrap_or("index");
+    let Some(entry) = normalize(&format!("{dir}/{entry}")) else {
+        return Vec::new();
+    };
+    let root = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    vec![
+        (String::new(), name.to_owned(), true, vec![entry]),
+        (String::new(), format!("{name}/"), false, vec![root]),
+    ]
 }
 
 /// JSON with comments and trailing commas (tsconfig's dialect) made JSON.

@@ -74,7 +74,9 @@ impl Files {
 
 /// Whether a file name is a TypeScript or JavaScript project config (import aliases).
 fn is_ts_config(name: &str) -> bool {
-    name == "jsconfig.json" || (name.starts_with("tsconfig") && name.ends_with(".json"))
+    name == "jsconfig.json"
+        || name == "package.json"
+        || (name.starts_with("tsconfig") && name.ends_with(".json"))
 }
 
 /// Parses the front end's files and returns their facts: files that may hold a site (the
@@ -152,14 +154,31 @@ fn facts_of(
             }
         }
     }
-    wanted.sort_unstable();
-    wanted.dedup();
-    for index in wanted {
-        if modules[index].is_none() {
-            if let Some(text) = texts[index].as_deref().filter(|t| t.len() <= MAX_BYTES) {
-                modules[index] = Some(parse_module(&rels[index], text));
+    // A module re-exporting others (a package's `index.ts`: `export * from
+    // "./bindings.gen"`) brings them in too, a few levels deep.
+    for _ in 0..MAX_REEXPORTS {
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut next: Vec<usize> = Vec::new();
+        for &index in &wanted {
+            if modules[index].is_none() {
+                if let Some(text) = texts[index].as_deref().filter(|t| t.len() <= MAX_BYTES) {
+                    let module = parse_module(&rels[index], text);
+                    next.extend(
+                        module
+                            .star_exports
+                            .iter()
+                            .filter_map(|source| known.resolve(&rels[index], source)),
+                    );
+                    modules[index] = Some(module);
+                }
             }
         }
+        next.retain(|&index| modules[index].is_none());
+        if next.is_empty() {
+            break;
+        }
+        wanted = next;
     }
 
     let lookup = |index: usize, key: &KeyRef| -> Option<String> {
@@ -184,10 +203,11 @@ fn facts_of(
         };
         let (source, imported) = module.imports.get(name)?;
         let target = known.resolve(&rels[index], source)?;
+        let (target, imported) = definition(rels, &modules, &known, target, imported, 0)?;
         let other = modules[target].as_ref()?;
         match member {
-            None => other.consts.get(imported).cloned(),
-            Some(member) => other.enums.get(imported)?.get(member).cloned(),
+            None => other.consts.get(&imported).cloned(),
+            Some(member) => other.enums.get(&imported)?.get(member).cloned(),
         }
     };
 
@@ -434,9 +454,44 @@ fn is_typed_events(
             .is_some_and(|(source, imported)| {
                 known
                     .resolve(&rels[index], source)
-                    .and_then(|target| modules[target].as_ref())
-                    .is_some_and(|other| other.typed_events.contains(imported))
+                    .and_then(|target| definition(rels, modules, known, target, imported, 0))
+                    .and_then(|(target, name)| Some((modules[target].as_ref()?, name)))
+                    .is_some_and(|(other, name)| other.typed_events.contains(&name))
             })
+}
+
+/// How deep re-exports are followed.
+const MAX_REEXPORTS: usize = 8;
+
+/// The module (and the name there) that defines what module `target` exports as `name`:
+/// itself, or through its re-exports (`export { x } from`, `export * from`, a package's
+/// `index.ts`), among the parsed modules.
+fn definition(
+    rels: &[String],
+    modules: &[Option<Module>],
+    known: &Resolver<'_>,
+    target: usize,
+    name: &str,
+    depth: usize,
+) -> Option<(usize, String)> {
+    let module = modules[target].as_ref()?;
+    if module.consts.contains_key(name)
+        || module.enums.contains_key(name)
+        || module.typed_events.contains(name)
+    {
+        return Some((target, name.to_owned()));
+    }
+    if depth >= MAX_REEXPORTS {
+        return None;
+    }
+    if let Some((source, imported)) = module.imports.get(name) {
+        let next = known.resolve(&rels[target], source)?;
+        return definition(rels, modules, known, next, imported, depth + 1);
+    }
+    module.star_exports.iter().find_map(|source| {
+        let next = known.resolve(&rels[target], source)?;
+        definition(rels, modules, known, next, name, depth + 1)
+    })
 }
 
 /// The modules of the functions that parsed modules hand a typed event to

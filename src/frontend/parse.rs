@@ -133,6 +133,9 @@ pub(super) struct Module {
     pub(super) hook_members: HashMap<String, (String, String)>,
     /// `invoke(NAME, ..)` calls: the name as written and where the call is.
     pub(super) invokes: Vec<(KeyRef, String, u32)>,
+    /// Modules re-exported from (`export * from "./bindings.gen"`, `export { x } from
+    /// "./x"`), by specifier; a named re-export is also in `imports`.
+    pub(super) star_exports: Vec<String>,
     /// Consts bound to tauri-specta's typed events (`export const events =
     /// __makeEvents__({ savedEvent: "saved-event" })`): their members are in `enums`.
     pub(super) typed_events: HashSet<String>,
@@ -226,8 +229,34 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
     if !parsed.panicked {
         // Imports are hoisted: a generated `bindings.ts` may import `invoke` at its end.
         for statement in &parsed.program.body {
-            if let Statement::ImportDeclaration(import) = statement {
-                visitor.visit_import_declaration(import);
+            match statement {
+                Statement::ImportDeclaration(import) => visitor.visit_import_declaration(import),
+                // `export * from "./bindings.gen"` (a package's index re-exporting).
+                Statement::ExportAllDeclaration(all) if all.exported.is_none() => {
+                    visitor
+                        .module
+                        .star_exports
+                        .push(all.source.value.to_string());
+                }
+                // `export { events } from "./bindings.gen"`: looked up like an import.
+                Statement::ExportFromDeclaration(from) => {
+                    for specifier in &from.specifiers {
+                        let name = |name: &ModuleExportName<'_>| match name {
+                            ModuleExportName::IdentifierName(n) => n.name.to_string(),
+                            ModuleExportName::IdentifierReference(n) => n.name.to_string(),
+                            ModuleExportName::StringLiteral(lit) => lit.value.to_string(),
+                        };
+                        visitor.module.imports.insert(
+                            name(&specifier.exported),
+                            (from.source.value.to_string(), name(&specifier.local)),
+                        );
+                    }
+                    visitor
+                        .module
+                        .star_exports
+                        .push(from.source.value.to_string());
+                }
+                _ => {}
             }
         }
         visitor.visit_program(&parsed.program);

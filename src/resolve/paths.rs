@@ -220,6 +220,8 @@ pub struct Paths<'a> {
     variant_strings: HashMap<(&'a str, &'a str), &'a str>,
     /// Type → the event name its `tauri_specta::Event` derive gives it.
     typed_events: HashMap<&'a str, &'a str>,
+    /// Type → the plugin whose tauri-specta builder collects it.
+    typed_event_plugins: HashMap<&'a str, &'a str>,
     /// Every struct, enum, union and type alias the files define.
     defined_types: HashSet<&'a str>,
     /// How many paths lookups have tried, for tests of their cost.
@@ -242,6 +244,7 @@ impl<'a> Paths<'a> {
             wrapped_variants: HashSet::new(),
             variant_strings: HashMap::new(),
             typed_events: HashMap::new(),
+            typed_event_plugins: HashMap::new(),
             defined_types: HashSet::new(),
             #[cfg(test)]
             tried: std::sync::atomic::AtomicUsize::new(0),
@@ -286,6 +289,9 @@ impl<'a> Paths<'a> {
             }
             for (ty, name) in &file.typed_events {
                 paths.typed_events.entry(ty).or_insert(name);
+            }
+            for (ty, plugin) in &file.typed_event_plugins {
+                paths.typed_event_plugins.entry(ty).or_insert(plugin);
             }
             paths
                 .defined_types
@@ -392,10 +398,19 @@ impl<'a> Paths<'a> {
             }
             KeyExpr::Unknown => Resolved::Unknown,
             KeyExpr::TypedEvent(ty) => match &**ty {
-                KeyExpr::Type { name, .. } => self
-                    .typed_events
-                    .get(self.alias_target(name).as_str())
-                    .map_or(Resolved::Unknown, |name| Resolved::Str((*name).to_owned())),
+                KeyExpr::Type { name, .. } => {
+                    let ty = self.alias_target(name);
+                    match (
+                        self.typed_events.get(ty.as_str()),
+                        self.typed_event_plugins.get(ty.as_str()),
+                    ) {
+                        (Some(name), Some(plugin)) => {
+                            Resolved::Str(format!("plugin:{plugin}:{name}"))
+                        }
+                        (Some(name), None) => Resolved::Str((*name).to_owned()),
+                        (None, _) => Resolved::Unknown,
+                    }
+                }
                 _ => Resolved::Unknown,
             },
             KeyExpr::Type {
