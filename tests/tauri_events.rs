@@ -477,3 +477,23 @@ fn a_specta_plugins_events_are_prefixed_and_heard_through_its_workspace_package(
     );
     assert_eq!(lints(&report), Vec::<String>::new());
 }
+
+#[test]
+fn with_generic_too_a_bus_emit_of_a_type_stays_the_generic_presets_site() {
+    let config = Config::parse(
+        "choreo.toml",
+        "[analysis]\npresets = [\"tauri\", \"generic\"]\n",
+    )
+    .unwrap();
+    let rust = "pub struct UserCreated { name: String }\n\
+        fn create(bus: &EventBus) { bus.emit(UserCreated { name: String::new() }); }\n\
+        fn watch(bus: &EventBus) { bus.subscribe::<UserCreated>(|_| {}); }\n";
+    let sources = vec![("src/lib.rs".to_owned(), rust.to_owned())];
+    let report = choreo::analyze_sources(&sources, &config, &config.levels).report;
+    let keys: Vec<(String, String)> = report
+        .events
+        .iter()
+        .map(|e| (e.key.clone(), e.health.to_string()))
+        .collect();
+    assert_eq!(keys, vec![("UserCreated".to_owned(), "healthy".to_owned())]);
+}

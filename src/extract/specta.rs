@@ -29,6 +29,12 @@ pub fn event_name(
     if !derives_event {
         return None;
     }
+    named(ident, attrs)
+}
+
+/// The event name of a typed event: its `#[tauri_specta(event_name = "..")]`, else its
+/// kebab-cased name.
+pub fn named(ident: &syn::Ident, attrs: &[syn::Attribute]) -> Option<String> {
     if let Some((_, name)) = super::strum::string_args(attrs, "tauri_specta")
         .into_iter()
         .find(|(key, _)| key == "event_name")

@@ -1361,8 +1361,23 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 return;
             }
         }
+        // A call another rule makes a site (`bus.emit(UserCreated { .. })` under `generic`)
+        // is that rule's, not a typed event's.
+        let ruled = || {
+            let receiver = text(&*node.receiver);
+            self.rules
+                .find(&CallShape {
+                    form: Form::Method,
+                    name: &name,
+                    receiver: Some(&receiver),
+                    full_path: &[],
+                    args: node.args.len(),
+                })
+                .is_some()
+        };
         let typed = self.rules.tauri
             && super::specta::EMITS.contains(&(name.as_str(), node.args.len()))
+            && !ruled()
             && {
                 let ty = match typed_value(&node.receiver, self.locals(), &self.scope()) {
                     // `fn open(event: events::Navigate) { event.emit(&window) }`: the
@@ -1546,12 +1561,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     _ => None,
                 };
                 if let Some(ident) = ident {
-                    let name = super::strum::convert(&ident.to_string(), "kebab-case");
-                    let renamed = super::strum::string_args(item_attrs(&item), "tauri_specta")
-                        .into_iter()
-                        .find(|(key, _)| key == "event_name")
-                        .map(|(_, name)| name);
-                    if let Some(name) = renamed.or(name) {
+                    if let Some(name) = super::specta::named(ident, item_attrs(&item)) {
                         self.facts.typed_events.push((ident.to_string(), name));
                     }
                 }
