@@ -258,6 +258,34 @@ impl Visitor<'_> {
         true
     }
 
+    /// `Type::listen_any(app, h)` (or an app's `Type::listen_any_spawn(&app, h)`) as a
+    /// typed event's listener; not when its first argument names a key
+    /// (`Bus::listen("topic", h)`). Returns whether the call was one.
+    fn typed_listen_call(&mut self, path: &syn::Path, call: &syn::ExprCall, span: Span) -> bool {
+        let segments = segments(path);
+        let [.., owner, _] = segments.as_slice() else {
+            return false;
+        };
+        let keyed = call.args.first().is_some_and(|arg| {
+            matches!(
+                key_of(arg, self.locals(), &self.scope()),
+                KeyExpr::Str(_) | KeyExpr::Const { .. } | KeyExpr::Format { .. }
+            )
+        });
+        if keyed || !is_type_name(owner) {
+            return false;
+        }
+        let owner = &segments[..segments.len() - 1];
+        let ty = type_key(owner, &self.scope());
+        self.typed_event_call(
+            SiteKind::Subscribe,
+            ty,
+            owner.join("::"),
+            call.args.last(),
+            span,
+        )
+    }
+
     fn check_call(
         &mut self,
         shape: &CallShape<'_>,
@@ -271,36 +299,38 @@ impl Visitor<'_> {
         let rule = rule.clone();
         let before = self.facts.sites.len();
         let key_index = self.record_site(&rule, args, turbofish, span);
-        // The path as written (`Flow::publish`; `self.publish(..)` as `Self::publish`),
-        // resolved in this scope later.
-        let own_path = match (shape.form, shape.receiver) {
-            (Form::Path | Form::Bare, receiver) => {
-                let mut segments: Vec<String> = receiver
-                    .map(|receiver| receiver.split("::").map(str::to_owned).collect())
-                    .unwrap_or_default();
-                segments.push(shape.name.to_owned());
-                Some(segments)
-            }
-            (Form::Method, Some("self")) => Some(vec!["Self".to_owned(), shape.name.to_owned()]),
-            _ => None,
-        }
-        .map(crate::extract::Callee::Path)
-        .or_else(|| {
-            // `self.flow.publish(..)`: a method of the field's type, if the tree's.
-            let field = shape.receiver?.strip_prefix("self.")?;
-            field
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_')
-                .then(|| crate::extract::Callee::Method {
-                    name: shape.name.to_owned(),
-                    receiver: crate::extract::Receiver::SelfField(field.to_owned()),
-                })
-        })
-        .map(|callee| KeyExpr::Call {
-            callee,
-            scope: self.scope(),
-        });
         if self.facts.sites.len() > before {
+            // The path as written (`Flow::publish`; `self.publish(..)` as `Self::publish`),
+            // resolved in this scope later.
+            let own_path = match (shape.form, shape.receiver) {
+                (Form::Path | Form::Bare, receiver) => {
+                    let mut segments: Vec<String> = receiver
+                        .map(|receiver| receiver.split("::").map(str::to_owned).collect())
+                        .unwrap_or_default();
+                    segments.push(shape.name.to_owned());
+                    Some(segments)
+                }
+                (Form::Method, Some("self")) => {
+                    Some(vec!["Self".to_owned(), shape.name.to_owned()])
+                }
+                _ => None,
+            }
+            .map(crate::extract::Callee::Path)
+            .or_else(|| {
+                // `self.flow.publish(..)`: a method of the field's type, if the tree's.
+                let field = shape.receiver?.strip_prefix("self.")?;
+                field
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_')
+                    .then(|| crate::extract::Callee::Method {
+                        name: shape.name.to_owned(),
+                        receiver: crate::extract::Receiver::SelfField(field.to_owned()),
+                    })
+            })
+            .map(|callee| KeyExpr::Call {
+                callee,
+                scope: self.scope(),
+            });
             let name_only = self.rules.name_only(shape);
             if let Some(site) = self.facts.sites.last_mut() {
                 site.name_only = name_only;
@@ -1445,31 +1475,10 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if let Expr::Path(func) = &*node.func {
             if let Some(last) = func.path.segments.last() {
                 let name = last.ident.to_string();
-                let segments_of = segments(&func.path);
-                // `Bus::listen("topic", h)` names its key: not a typed event's listen.
-                let keyed = node.args.first().is_some_and(|arg| {
-                    matches!(
-                        key_of(arg, self.locals(), &self.scope()),
-                        KeyExpr::Str(_) | KeyExpr::Const { .. } | KeyExpr::Format { .. }
-                    )
-                });
                 let typed = self.rules.tauri
                     && func.qself.is_none()
                     && super::specta::is_typed_listen(&name, node.args.len())
-                    && !keyed
-                    && segments_of.len() >= 2
-                    && is_type_name(&segments_of[segments_of.len() - 2])
-                    && {
-                        let owner = &segments_of[..segments_of.len() - 1];
-                        let ty = type_key(owner, &self.scope());
-                        self.typed_event_call(
-                            SiteKind::Subscribe,
-                            ty,
-                            owner.join("::"),
-                            node.args.last(),
-                            last.ident.span(),
-                        )
-                    };
+                    && self.typed_listen_call(&func.path, node, last.ident.span());
                 if !typed && func.qself.is_none() && self.names.contains(name.as_str()) {
                     let segments = segments(&func.path);
                     let receiver = segments[..segments.len() - 1].join("::");

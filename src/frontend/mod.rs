@@ -182,32 +182,18 @@ fn facts_of(
     }
 
     let lookup = |index: usize, key: &KeyRef| -> Option<String> {
-        let module = modules[index].as_ref()?;
-        let local = |module: &Module, key: &KeyRef| match key {
-            KeyRef::Str(s) => Some(s.clone()),
-            KeyRef::Ident(name) => module.consts.get(name).cloned(),
-            KeyRef::Member(object, member) => module
-                .enums
-                .get(object)
-                .and_then(|e| e.get(member))
-                .cloned(),
-            KeyRef::Template(..) | KeyRef::Unknown => None,
-        };
-        if let Some(found) = local(module, key) {
-            return Some(found);
-        }
         let (name, member) = match key {
+            KeyRef::Str(s) => return Some(s.clone()),
             KeyRef::Ident(name) => (name, None),
             KeyRef::Member(object, member) => (object, Some(member)),
-            _ => return None,
+            KeyRef::Template(..) | KeyRef::Unknown => return None,
         };
-        let (source, imported) = module.imports.get(name)?;
-        let target = known.resolve(&rels[index], source)?;
-        let (target, imported) = definition(rels, &modules, &known, target, imported, 0)?;
-        let other = modules[target].as_ref()?;
+        // The module's own, else an import's (through re-exports).
+        let (target, name) = definition(rels, &modules, &known, index, name, 0)?;
+        let module = modules[target].as_ref()?;
         match member {
-            None => other.consts.get(&imported).cloned(),
-            Some(member) => other.enums.get(&imported)?.get(member).cloned(),
+            None => module.consts.get(&name).cloned(),
+            Some(member) => module.enums.get(&name)?.get(member).cloned(),
         }
     };
 
@@ -444,28 +430,17 @@ fn is_typed_events(
     index: usize,
     object: &str,
 ) -> bool {
-    let Some(module) = modules[index].as_ref() else {
-        return false;
-    };
-    module.typed_events.contains(object)
-        || module
-            .imports
-            .get(object)
-            .is_some_and(|(source, imported)| {
-                known
-                    .resolve(&rels[index], source)
-                    .and_then(|target| definition(rels, modules, known, target, imported, 0))
-                    .and_then(|(target, name)| Some((modules[target].as_ref()?, name)))
-                    .is_some_and(|(other, name)| other.typed_events.contains(&name))
-            })
+    definition(rels, modules, known, index, object, 0)
+        .and_then(|(target, name)| Some((modules[target].as_ref()?, name)))
+        .is_some_and(|(module, name)| module.typed_events.contains(&name))
 }
 
 /// How deep re-exports are followed.
 const MAX_REEXPORTS: usize = 8;
 
-/// The module (and the name there) that defines what module `target` exports as `name`:
-/// itself, or through its re-exports (`export { x } from`, `export * from`, a package's
-/// `index.ts`), among the parsed modules.
+/// The module (and the name there) that defines what module `target` names `name`:
+/// itself, or through its imports and re-exports (`export { x } from`, `export * from`, a
+/// package's `index.ts`), among the parsed modules.
 fn definition(
     rels: &[String],
     modules: &[Option<Module>],

@@ -241,14 +241,9 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
                 // `export { events } from "./bindings.gen"`: looked up like an import.
                 Statement::ExportFromDeclaration(from) => {
                     for specifier in &from.specifiers {
-                        let name = |name: &ModuleExportName<'_>| match name {
-                            ModuleExportName::IdentifierName(n) => n.name.to_string(),
-                            ModuleExportName::IdentifierReference(n) => n.name.to_string(),
-                            ModuleExportName::StringLiteral(lit) => lit.value.to_string(),
-                        };
                         visitor.module.imports.insert(
-                            name(&specifier.exported),
-                            (from.source.value.to_string(), name(&specifier.local)),
+                            export_name(&specifier.exported),
+                            (from.source.value.to_string(), export_name(&specifier.local)),
                         );
                     }
                     visitor
@@ -727,6 +722,15 @@ impl Collector<'_> {
     }
 }
 
+/// The name an import or export specifier writes (`x`, `"x"`).
+fn export_name(name: &ModuleExportName<'_>) -> String {
+    match name {
+        ModuleExportName::IdentifierName(name) => name.name.to_string(),
+        ModuleExportName::IdentifierReference(name) => name.name.to_string(),
+        ModuleExportName::StringLiteral(lit) => lit.value.to_string(),
+    }
+}
+
 /// The handler an argument names: an identifier's name, else `{closure}`.
 fn handler_name(arg: Option<&Argument<'_>>) -> String {
     match arg
@@ -771,12 +775,7 @@ impl<'a> Visit<'a> for Collector<'_> {
         for specifier in it.specifiers.iter().flatten() {
             let (local, imported) = match specifier {
                 ImportDeclarationSpecifier::ImportSpecifier(s) => {
-                    let imported = match &s.imported {
-                        ModuleExportName::IdentifierName(name) => name.name.to_string(),
-                        ModuleExportName::IdentifierReference(name) => name.name.to_string(),
-                        ModuleExportName::StringLiteral(lit) => lit.value.to_string(),
-                    };
-                    (s.local.name.to_string(), imported)
+                    (s.local.name.to_string(), export_name(&s.imported))
                 }
                 ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
                     (s.local.name.to_string(), "default".to_owned())

@@ -6,6 +6,7 @@
 //! members in place when the object ends, rather than through a `Value` tree: on a report
 //! of 1,500 sites the tree cost more than the rest of the report's construction.
 
+use std::borrow::Cow;
 use std::io;
 
 use serde::Serialize;
@@ -73,30 +74,28 @@ struct Member {
 impl Canonical {
     /// Sorts the members of the object that starts at `object.start` and drops `omit` from
     /// the outermost one, rewriting the object's bytes when either changes them.
-    fn finish(&mut self, mut object: Object, outermost: bool) {
-        let key = |out: &[u8], m: &Member| -> String {
+    fn finish(&mut self, object: Object, outermost: bool) {
+        let out = &self.out;
+        // Each member's key, unescaped: borrowed from the buffer unless it holds an escape.
+        let key = |m: &Member| -> Cow<'_, str> {
             let quoted = &out[m.start..m.key_end];
             if quoted.contains(&b'\\') {
-                serde_json::from_slice(quoted).unwrap_or_default()
+                Cow::Owned(serde_json::from_slice(quoted).unwrap_or_default())
             } else {
-                String::from_utf8_lossy(&quoted[1..quoted.len() - 1]).into_owned()
+                String::from_utf8_lossy(&quoted[1..quoted.len() - 1])
             }
         };
         let omit = self.omit.filter(|_| outermost);
-        let before = object.members.len();
-        if let Some(omit) = omit {
-            object.members.retain(|m| key(&self.out, m) != omit);
-        }
-        let sorted = object
+        let mut keyed: Vec<(Cow<'_, str>, Member)> = object
             .members
-            .windows(2)
-            .all(|w| key(&self.out, &w[0]) <= key(&self.out, &w[1]));
-        if sorted && before == object.members.len() {
+            .iter()
+            .map(|m| (key(m), *m))
+            .filter(|(key, _)| omit != Some(key.as_ref()))
+            .collect();
+        let dropped = keyed.len() != object.members.len();
+        if !dropped && keyed.windows(2).all(|w| w[0].0 <= w[1].0) {
             return;
         }
-        let out = &self.out;
-        let mut keyed: Vec<(String, Member)> =
-            object.members.iter().map(|m| (key(out, m), *m)).collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         let mut rewritten = Vec::with_capacity(out.len() - object.start);
         for (index, (_, m)) in keyed.iter().enumerate() {
@@ -110,101 +109,50 @@ impl Canonical {
     }
 }
 
+/// Formatter methods that only write: passed on to serde_json's compact formatter, into
+/// `self.out`.
+macro_rules! write_through {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $method<W: ?Sized + io::Write>(&mut self, _: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+                CompactFormatter.$method(&mut self.out $(, $arg)*)
+            }
+        )*
+    };
+}
+
 // Every method writes to `self.out` through serde_json's own compact formatter, so numbers
 // and string escapes are exactly what `Value::to_string` prints; the writer is ignored.
 impl Formatter for &mut Canonical {
-    fn write_null<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.write_null(&mut self.out)
+    write_through! {
+        write_null();
+        write_bool(value: bool);
+        write_i8(value: i8);
+        write_i16(value: i16);
+        write_i32(value: i32);
+        write_i64(value: i64);
+        write_i128(value: i128);
+        write_u8(value: u8);
+        write_u16(value: u16);
+        write_u32(value: u32);
+        write_u64(value: u64);
+        write_u128(value: u128);
+        write_f32(value: f32);
+        write_f64(value: f64);
+        write_number_str(value: &str);
+        begin_string();
+        end_string();
+        write_string_fragment(fragment: &str);
+        write_char_escape(escape: CharEscape);
+        write_byte_array(value: &[u8]);
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object_value();
+        write_raw_fragment(fragment: &str);
     }
-    fn write_bool<W: ?Sized + io::Write>(&mut self, _: &mut W, value: bool) -> io::Result<()> {
-        CompactFormatter.write_bool(&mut self.out, value)
-    }
-    fn write_i8<W: ?Sized + io::Write>(&mut self, _: &mut W, value: i8) -> io::Result<()> {
-        CompactFormatter.write_i8(&mut self.out, value)
-    }
-    fn write_i16<W: ?Sized + io::Write>(&mut self, _: &mut W, value: i16) -> io::Result<()> {
-        CompactFormatter.write_i16(&mut self.out, value)
-    }
-    fn write_i32<W: ?Sized + io::Write>(&mut self, _: &mut W, value: i32) -> io::Result<()> {
-        CompactFormatter.write_i32(&mut self.out, value)
-    }
-    fn write_u8<W: ?Sized + io::Write>(&mut self, _: &mut W, value: u8) -> io::Result<()> {
-        CompactFormatter.write_u8(&mut self.out, value)
-    }
-    fn write_u16<W: ?Sized + io::Write>(&mut self, _: &mut W, value: u16) -> io::Result<()> {
-        CompactFormatter.write_u16(&mut self.out, value)
-    }
-    fn write_u32<W: ?Sized + io::Write>(&mut self, _: &mut W, value: u32) -> io::Result<()> {
-        CompactFormatter.write_u32(&mut self.out, value)
-    }
-    fn write_f32<W: ?Sized + io::Write>(&mut self, _: &mut W, value: f32) -> io::Result<()> {
-        CompactFormatter.write_f32(&mut self.out, value)
-    }
-    fn write_i64<W: ?Sized + io::Write>(&mut self, _: &mut W, value: i64) -> io::Result<()> {
-        CompactFormatter.write_i64(&mut self.out, value)
-    }
-    fn write_i128<W: ?Sized + io::Write>(&mut self, _: &mut W, value: i128) -> io::Result<()> {
-        CompactFormatter.write_i128(&mut self.out, value)
-    }
-    fn write_u64<W: ?Sized + io::Write>(&mut self, _: &mut W, value: u64) -> io::Result<()> {
-        CompactFormatter.write_u64(&mut self.out, value)
-    }
-    fn write_u128<W: ?Sized + io::Write>(&mut self, _: &mut W, value: u128) -> io::Result<()> {
-        CompactFormatter.write_u128(&mut self.out, value)
-    }
-    fn write_f64<W: ?Sized + io::Write>(&mut self, _: &mut W, value: f64) -> io::Result<()> {
-        CompactFormatter.write_f64(&mut self.out, value)
-    }
-    fn write_number_str<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        value: &str,
-    ) -> io::Result<()> {
-        CompactFormatter.write_number_str(&mut self.out, value)
-    }
-    fn begin_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.begin_string(&mut self.out)
-    }
-    fn end_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_string(&mut self.out)
-    }
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        CompactFormatter.write_string_fragment(&mut self.out, fragment)
-    }
-    fn write_char_escape<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        escape: CharEscape,
-    ) -> io::Result<()> {
-        CompactFormatter.write_char_escape(&mut self.out, escape)
-    }
-    fn write_byte_array<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        value: &[u8],
-    ) -> io::Result<()> {
-        CompactFormatter.write_byte_array(&mut self.out, value)
-    }
-    fn begin_array<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.begin_array(&mut self.out)
-    }
-    fn end_array<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_array(&mut self.out)
-    }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        CompactFormatter.begin_array_value(&mut self.out, first)
-    }
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_array_value(&mut self.out)
-    }
+
     fn begin_object<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
         CompactFormatter.begin_object(&mut self.out)?;
         self.objects.push(Object {
@@ -241,9 +189,6 @@ impl Formatter for &mut Canonical {
         }
         CompactFormatter.end_object_key(&mut self.out)
     }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.begin_object_value(&mut self.out)
-    }
     fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
         CompactFormatter.end_object_value(&mut self.out)?;
         let end = self.out.len();
@@ -256,13 +201,6 @@ impl Formatter for &mut Canonical {
             });
         }
         Ok(())
-    }
-    fn write_raw_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        CompactFormatter.write_raw_fragment(&mut self.out, fragment)
     }
 }
 
