@@ -5,7 +5,7 @@ use std::path::Path;
 
 use choreo::config::Config;
 use choreo::lints::{Level, LINTS};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn analyze(dir: &Path) -> choreo::Analysis {
     let config = Config::discover(dir, None).unwrap();
@@ -89,6 +89,14 @@ fn choreography_is_valid_sarif() {
     assert_eq!(log["runs"].as_array().unwrap().len(), 1);
     assert_eq!(run["tool"]["driver"]["name"], "choreo");
     assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    // `informationUri` is the package's homepage, else its repository, and is left out while
+    // `Cargo.toml` names neither: never an address nobody serves.
+    let information = run["tool"]["driver"].get("informationUri");
+    match (env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")) {
+        ("", "") => assert_eq!(information, None),
+        ("", repository) => assert_eq!(information, Some(&json!(repository))),
+        (homepage, _) => assert_eq!(information, Some(&json!(homepage))),
+    }
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
     assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
 

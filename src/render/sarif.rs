@@ -19,6 +19,20 @@ const SRCROOT: &str = "%SRCROOT%";
 /// fingerprint's inputs change, so a consumer never matches old and new fingerprints.
 const FINGERPRINT: &str = "choreo/v1";
 
+/// Where a reader learns about the tool (`driver.informationUri`): the package's homepage,
+/// else its repository. Empty while `Cargo.toml` names neither; the field is left out then,
+/// rather than filled with an address nobody serves.
+const INFORMATION_URI: &str = or_else(env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY"));
+
+/// `first` unless it is empty, else `second`.
+const fn or_else(first: &'static str, second: &'static str) -> &'static str {
+    if first.is_empty() {
+        second
+    } else {
+        first
+    }
+}
+
 /// The report as a SARIF 2.1.0 log: pretty JSON, ending in a newline.
 pub fn render(report: &Report) -> String {
     let fingerprints = fingerprints(report);
@@ -50,6 +64,9 @@ pub fn render(report: &Report) -> String {
             "results": results,
         }],
     });
+    if !INFORMATION_URI.is_empty() {
+        log["runs"][0]["tool"]["driver"]["informationUri"] = json!(INFORMATION_URI);
+    }
     // Same input, same bytes: keys sorted even if a dependency turns on serde_json's
     // `preserve_order` (a no-op otherwise, where maps are already sorted).
     log.sort_all_objects();
