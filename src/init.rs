@@ -230,13 +230,21 @@ pub fn starter(detected: &[Detected]) -> String {
         .map(|d| format!("\"{}\"", d.preset.name()))
         .collect::<Vec<_>>()
         .join(", ");
-    // What the presets make of topic_syntax (nats and mqtt set their own).
-    let syntax = if detected.iter().any(|d| d.preset == Preset::Nats) {
-        "nats"
-    } else if detected.iter().any(|d| d.preset == Preset::Mqtt) {
-        "mqtt"
+    // What the presets make of topic_syntax (nats and mqtt set their own). Redis has none to
+    // set, yet its `PSUBSCRIBE` patterns are globs: a tree on redis alone gets `glob` written
+    // out, so that `psubscribe("orders.*")` hears `publish("orders.created")` from the start.
+    let on = |preset| detected.iter().any(|d| d.preset == preset);
+    let syntax_line = if on(Preset::Nats) {
+        commented_syntax("nats")
+    } else if on(Preset::Mqtt) {
+        commented_syntax("mqtt")
+    } else if on(Preset::Redis) {
+        "# How publish and subscribe keys match: exact | nats | mqtt | glob. Redis `psubscribe`\n\
+         # patterns are globs (`*`, `?`), so redis trees match by glob:\n\
+         topic_syntax = \"glob\"\n"
+            .to_owned()
     } else {
-        "exact"
+        commented_syntax("exact")
     };
     let mut why = String::new();
     for d in detected {
@@ -264,9 +272,7 @@ pub fn starter(detected: &[Detected]) -> String {
 [analysis]
 # Which call names are publish/subscribe sites, detected from Cargo.toml:
 {why}presets = [{list}]
-# How publish and subscribe keys match: exact | nats | mqtt | glob (the presets give {syntax}).
-# topic_syntax = "{syntax}"
-# Globs relative to this directory; .gitignore, target/ and hidden directories are always skipped.
+{syntax_line}# Globs relative to this directory; .gitignore, target/ and hidden directories are always skipped.
 # exclude = ["benches/**", "examples/**"]
 # fan_out_threshold = 10
 # Leave out tests/, benches/, examples/ and #[cfg(test)] code:
@@ -305,10 +311,18 @@ pub fn starter(detected: &[Detected]) -> String {
     )
 }
 
+/// The `topic_syntax` lines of a starter whose presets give `syntax`: said, not set.
+fn commented_syntax(syntax: &str) -> String {
+    format!(
+        "# How publish and subscribe keys match: exact | nats | mqtt | glob (the presets give {syntax}).\n\
+         # topic_syntax = \"{syntax}\"\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::config::{Config, TopicSyntax};
 
     #[test]
     fn the_starter_is_a_valid_config() {
@@ -340,6 +354,22 @@ mod tests {
         // The commented-out topic_syntax says what the presets give, not `exact`.
         assert!(text.contains("# topic_syntax = \"nats\""), "{text}");
         assert!(generic.contains("# topic_syntax = \"exact\""), "{generic}");
+        // Redis alone writes glob matching out; beside nats, nats's syntax wins.
+        let redis = |others: &[Preset]| {
+            let mut detected: Vec<Detected> = others
+                .iter()
+                .chain([&Preset::Redis])
+                .map(|&preset| Detected {
+                    preset,
+                    reasons: vec!["Cargo.toml: x".to_owned()],
+                })
+                .collect();
+            detected.sort_by_key(|d| d.preset);
+            Config::parse("choreo.toml", &starter(&detected)).unwrap()
+        };
+        assert_eq!(redis(&[]).topic_syntax, TopicSyntax::Glob);
+        assert_eq!(redis(&[Preset::Tauri]).topic_syntax, TopicSyntax::Glob);
+        assert_eq!(redis(&[Preset::Nats]).topic_syntax, TopicSyntax::Nats);
         // The starter names `tests`, commented out, and it parses when uncommented.
         let with_tests = text.replace("# tests = false", "tests = false");
         assert!(!Config::parse("choreo.toml", &with_tests).unwrap().tests);

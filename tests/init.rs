@@ -26,9 +26,27 @@ fn writes_a_starter_with_detected_presets_and_keeps_existing_files() {
     let written = std::fs::read_to_string(dir.path().join("choreo.toml")).unwrap();
     assert!(written.contains("presets = [\"redis\"]"), "{written}");
 
-    // The starter is a valid config: analyzing with it works.
+    // Redis patterns are globs, so a redis tree's starter matches by glob.
+    assert!(
+        written
+            .lines()
+            .any(|line| line == "topic_syntax = \"glob\""),
+        "{written}"
+    );
+
+    // The starter is a valid config: analyzing with it works, and a `psubscribe` pattern
+    // hears the channel it matches (under exact matching both would be findings).
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(dir.path().join("src/lib.rs"), "fn f() {}\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "async fn listen(sub: &mut redis::aio::PubSub) {\n\
+         \x20   sub.psubscribe(\"orders.*\").await.unwrap();\n\
+         }\n\
+         async fn order(con: &mut redis::aio::MultiplexedConnection) {\n\
+         \x20   let _: () = con.publish(\"orders.created\", \"{}\").await.unwrap();\n\
+         }\n",
+    )
+    .unwrap();
     let analyze = Command::cargo_bin("choreo")
         .unwrap()
         .current_dir(dir.path())
