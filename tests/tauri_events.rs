@@ -423,6 +423,31 @@ fn tauri_specta_typed_events_are_keyed_by_their_names_on_both_sides() {
 }
 
 #[test]
+fn a_typed_events_methods_called_through_its_type_are_sites() {
+    // hyprnote: `events::Navigate::emit_to(&event, app, self.label())`, the method called
+    // by path with the value first. It is the typed event's, not Tauri's `emit_to(target,
+    // event, payload)` keyed by `app`.
+    let rust = "mod events {\n\
+        #[derive(Clone, serde::Serialize, specta::Type, tauri_specta::Event)]\n\
+        pub struct Navigate { pub path: String }\n\
+        #[derive(Clone, serde::Serialize, specta::Type, tauri_specta::Event)]\n\
+        pub struct Closed;\n\
+        }\n\
+        fn go(app: &tauri::AppHandle, event: events::Navigate, label: &str) {\n\
+        events::Navigate::emit_to(&event, app, label).unwrap();\n\
+        events::Closed::emit(&events::Closed, app).unwrap();\n\
+        }\n\
+        fn setup(app: &tauri::AppHandle) {\n\
+        events::Navigate::listen_any(app, |_| {});\n\
+        events::Closed::listen_any(app, |_| {});\n\
+        }\n";
+    let report = analyze_sources(&[("src-tauri/src/main.rs", rust)]);
+    let keys: Vec<String> = report.events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(keys, vec!["closed", "navigate"]);
+    assert_eq!(lints(&report), Vec::<String>::new());
+}
+
+#[test]
 fn calls_with_another_argument_count_than_tauris_are_not_tauri_sites() {
     let rust = "use tauri::Emitter;\n\
         struct Telemetry { tx: Sender<Sample> }\n\

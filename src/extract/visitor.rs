@@ -286,6 +286,38 @@ impl Visitor<'_> {
         )
     }
 
+    /// A typed event's emit called through its type with the value first
+    /// (`events::Navigate::emit_to(&event, app, label)`, `Closed::emit(&Closed, app)`): one
+    /// argument more than [`super::specta::EMITS`] names, and none of them a key (which
+    /// makes it Tauri's `emit(event, payload)` or an app's own function). Returns whether the
+    /// call was one.
+    fn typed_emit_path_call(&mut self, path: &syn::Path, call: &syn::ExprCall, span: Span) -> bool {
+        let segments = segments(path);
+        let [.., owner, name] = segments.as_slice() else {
+            return false;
+        };
+        let emits = call
+            .args
+            .len()
+            .checked_sub(1)
+            .is_some_and(|args| super::specta::EMITS.contains(&(name.as_str(), args)));
+        if !emits || !is_type_name(owner) {
+            return false;
+        }
+        let keyed = call.args.iter().any(|arg| {
+            matches!(
+                key_of(arg, self.locals(), &self.scope()),
+                KeyExpr::Str(_) | KeyExpr::Const { .. } | KeyExpr::Format { .. }
+            )
+        });
+        if keyed {
+            return false;
+        }
+        let owner = &segments[..segments.len() - 1];
+        let ty = type_key(owner, &self.scope());
+        self.typed_event_call(SiteKind::Publish, ty, owner.join("::"), None, span)
+    }
+
     fn check_call(
         &mut self,
         shape: &CallShape<'_>,
@@ -1477,8 +1509,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 let name = last.ident.to_string();
                 let typed = self.rules.tauri
                     && func.qself.is_none()
-                    && super::specta::is_typed_listen(&name, node.args.len())
-                    && self.typed_listen_call(&func.path, node, last.ident.span());
+                    && ((super::specta::is_typed_listen(&name, node.args.len())
+                        && self.typed_listen_call(&func.path, node, last.ident.span()))
+                        || self.typed_emit_path_call(&func.path, node, last.ident.span()));
                 if !typed && func.qself.is_none() && self.names.contains(name.as_str()) {
                     let segments = segments(&func.path);
                     let receiver = segments[..segments.len() - 1].join("::");
