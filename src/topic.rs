@@ -80,17 +80,21 @@ fn star_match(pattern: &[u8], key: &[u8]) -> bool {
 }
 
 /// Iterative `*` (any run) and optionally `?` (one byte) matching with backtracking to the
-/// last star: linear in practice, never recursive.
+/// last star: linear in practice, never recursive. A star is a star before it is a byte
+/// equal to the key's, so `a:*` matches the `format!` pattern `a:*:*` (whose stars are runs
+/// too); `?` stands for one byte, never for a pattern's run.
 fn wildcard_match(pattern: &[u8], key: &[u8], question: bool) -> bool {
     let (mut p, mut k) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while k < key.len() {
-        if p < pattern.len() && (pattern[p] == key[k] || (question && pattern[p] == b'?')) {
-            p += 1;
-            k += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
+        if p < pattern.len() && pattern[p] == b'*' {
             star = Some((p, k));
             p += 1;
+        } else if p < pattern.len()
+            && (pattern[p] == key[k] || (question && pattern[p] == b'?' && key[k] != b'*'))
+        {
+            p += 1;
+            k += 1;
         } else if let Some((sp, sk)) = star {
             p = sp + 1;
             k = sk + 1;
@@ -132,6 +136,11 @@ mod tests {
         assert!(matches("user.?", "user.a", Glob));
         assert!(!matches("user.?", "user.ab", Glob));
         assert!(external_matches("frontend.*", "frontend.ready", Exact));
+        // A wildcard against a `format!` pattern: it covers every key the pattern makes.
+        assert!(matches("af:awareness:*", "af:awareness:*:*", Glob));
+        assert!(matches("*", "*", Glob));
+        assert!(!matches("af:?", "af:*", Glob));
+        assert!(!matches("af:x:*", "af:*:*", Glob));
         assert!(!matches("frontend.*", "frontend.ready", Exact));
     }
 
