@@ -423,6 +423,57 @@ fn tauri_specta_typed_events_are_keyed_by_their_names_on_both_sides() {
 }
 
 #[test]
+fn tauri_functions_from_a_dynamic_import_are_the_apis() {
+    // readest loads the API lazily: `const { listen } = await import('@tauri-apps/api/event')`.
+    let rust = "use tauri::Emitter;\n\
+        #[tauri::command]\n\
+        fn extract_cover(path: String) -> String { path }\n\
+        fn notify(app: tauri::AppHandle, window: tauri::Window) {\n\
+        app.emit(\"server-state\", 1).unwrap();\n\
+        app.emit(\"sync-done\", 1).unwrap();\n\
+        window.emit(\"will-enter-fullscreen\", ()).unwrap();\n\
+        }\n\
+        fn main() {\n\
+        tauri::Builder::default()\n\
+        .invoke_handler(tauri::generate_handler![extract_cover])\n\
+        .run(tauri::generate_context!())\n\
+        .unwrap();\n\
+        }\n";
+    let ts = "export async function sub() {\n\
+        const { listen } = await import('@tauri-apps/api/event');\n\
+        await listen('server-state', (e) => console.log(e.payload));\n\
+        const events = await import('@tauri-apps/api/event');\n\
+        await events.once('sync-done', () => {});\n\
+        const { getCurrentWindow: current } = await import('@tauri-apps/api/window');\n\
+        await current().listen('will-enter-fullscreen', () => {});\n\
+        const { invoke } = await import('@tauri-apps/api/core');\n\
+        return invoke('extract_cover', { path: 'a' });\n\
+        }\n";
+    let report = analyze_sources(&[("src-tauri/src/main.rs", rust), ("src/lazy.ts", ts)]);
+    assert_eq!(
+        events(&report),
+        vec![
+            (
+                "server-state".to_owned(),
+                vec!["src-tauri/src/main.rs:5".to_owned()],
+                vec!["src/lazy.ts:3".to_owned()]
+            ),
+            (
+                "sync-done".to_owned(),
+                vec!["src-tauri/src/main.rs:6".to_owned()],
+                vec!["src/lazy.ts:5".to_owned()]
+            ),
+            (
+                "will-enter-fullscreen".to_owned(),
+                vec!["src-tauri/src/main.rs:7".to_owned()],
+                vec!["src/lazy.ts:7".to_owned()]
+            ),
+        ]
+    );
+    assert_eq!(lints(&report), Vec::<String>::new());
+}
+
+#[test]
 fn a_typed_events_methods_called_through_its_type_are_sites() {
     // hyprnote: `events::Navigate::emit_to(&event, app, self.label())`, the method called
     // by path with the value first. It is the typed event's, not Tauri's `emit_to(target,

@@ -698,6 +698,33 @@ impl Collector<'_> {
                 self.windows.push(name);
             }
         }
+        // `const { listen } = await import("@tauri-apps/api/event")` binds like `import {
+        // listen } from ..`; `const event = await import(..)` like `import * as event`.
+        if let Some(source) = it.init.as_ref().and_then(dynamic_import) {
+            match &it.id {
+                BindingPattern::ObjectPattern(pattern) => {
+                    for property in &pattern.properties {
+                        if let (
+                            PropertyKey::StaticIdentifier(key),
+                            BindingPattern::BindingIdentifier(local),
+                        ) = (&property.key, &property.value)
+                        {
+                            self.module.imports.insert(
+                                local.name.to_string(),
+                                (source.clone(), key.name.to_string()),
+                            );
+                        }
+                    }
+                }
+                BindingPattern::BindingIdentifier(local) => {
+                    self.module
+                        .imports
+                        .insert(local.name.to_string(), (source, "*".to_owned()));
+                }
+                _ => {}
+            }
+            return;
+        }
         // `const { addListener } = useListen()`: the hook returns its wrappers by name.
         if let (BindingPattern::ObjectPattern(pattern), Some(init)) = (&it.id, &it.init) {
             let hook = match init.get_inner_expression() {
@@ -719,6 +746,20 @@ impl Collector<'_> {
                 );
             }
         }
+    }
+}
+
+/// The module a dynamic import loads, awaited: `await import("@tauri-apps/api/event")`.
+fn dynamic_import(init: &Expression<'_>) -> Option<String> {
+    let Expression::AwaitExpression(await_) = init.get_inner_expression() else {
+        return None;
+    };
+    let Expression::ImportExpression(import) = await_.argument.get_inner_expression() else {
+        return None;
+    };
+    match import.source.get_inner_expression() {
+        Expression::StringLiteral(source) => Some(source.value.to_string()),
+        _ => None,
     }
 }
 
