@@ -44,6 +44,9 @@ pub struct Commands {
     /// `invoke` calls whose command name is not known statically: any of the registered
     /// commands may be the one invoked, so none is reported unused.
     pub dynamic_invokes: Vec<(Location, String)>,
+    /// `plugin:NAME|..` commands a local plugin's build script declares: they exist, also
+    /// the mobile ones without a Rust function, so invoking one is no unknown command.
+    pub declared: BTreeSet<String>,
 }
 
 impl Commands {
@@ -158,6 +161,24 @@ pub fn collect(files: &[FileFacts]) -> Commands {
                 .push(def.location.clone()),
         }
     }
+    // A plugin's `build.rs` declares the commands of the plugin its crate builds.
+    let mut declared = BTreeSet::new();
+    for build in live.iter().filter(|f| !f.plugin_commands.is_empty()) {
+        let crate_plugins: BTreeSet<&str> = live
+            .iter()
+            .filter(|f| f.crate_name == build.crate_name)
+            .flat_map(|f| &f.registrations)
+            .filter_map(|r| r.plugin.as_deref())
+            .collect();
+        for plugin in crate_plugins {
+            declared.extend(
+                build
+                    .plugin_commands
+                    .iter()
+                    .map(|command| invoked_name(Some(plugin), command)),
+            );
+        }
+    }
     let mut front_end = false;
     let mut dynamic_invokes = Vec::new();
     for file in &live {
@@ -185,5 +206,6 @@ pub fn collect(files: &[FileFacts]) -> Commands {
         front_end,
         registry,
         dynamic_invokes,
+        declared,
     }
 }

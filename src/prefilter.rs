@@ -44,8 +44,9 @@ pub struct SiteFilter {
     /// Type names that make a site (bevy's `EventReader<E>` parameters).
     types: Option<regex::bytes::Regex>,
     bus: Option<regex::bytes::Regex>,
-    /// Tauri: `#[tauri::command]` attributes, `generate_handler!` lists and tauri-specta's
-    /// `collect_commands!`/`collect_events!`.
+    /// Tauri: `#[tauri::command]` attributes, `generate_handler!` lists, tauri-specta's
+    /// `collect_commands!`/`collect_events!` and a plugin build script's
+    /// `tauri_plugin::Builder`.
     commands: Option<regex::bytes::Regex>,
 }
 
@@ -100,7 +101,7 @@ impl SiteFilter {
             bus: word_regex(&bus, true, Shape::Within),
             commands: rules.tauri.then(|| {
                 regex::bytes::Regex::new(
-                    r"#\s*\[\s*(?:tauri\s*::\s*)?command\b|generate_handler|collect_commands|collect_events",
+                    r"#\s*\[\s*(?:tauri\s*::\s*)?command\b|generate_handler|collect_commands|collect_events|tauri_plugin\s*::\s*Builder",
                 )
                 .expect("a valid regex")
             }),

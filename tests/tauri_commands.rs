@@ -341,3 +341,19 @@ fn commands_only_with_the_tauri_preset() {
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert!(json.get("commands").is_none(), "absent when empty");
 }
+
+#[test]
+fn a_plugins_build_script_declares_its_mobile_commands() {
+    // readest: `tauri_plugin::Builder::new(COMMANDS)` in the plugin's `build.rs` names the
+    // commands written in Kotlin and Swift and the built-in permission ones; invoking them
+    // is no unknown command. A misspelt one still is.
+    let report = analyze_dir("fixtures/tauri/plugin-mobile-commands");
+    assert_eq!(
+        command_findings(&report),
+        vec![(
+            "unknown_command".to_owned(),
+            "plugin:native-bridge|get_lookup_dictionnary".to_owned(),
+            "src/bridge.ts:11".to_owned()
+        )]
+    );
+}

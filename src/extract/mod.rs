@@ -5,6 +5,7 @@
 
 mod keys;
 mod payload;
+mod plugin_build;
 pub(crate) mod source;
 mod specta;
 mod strum;
@@ -347,6 +348,9 @@ pub struct FileFacts {
     pub registrations: Vec<Registration>,
     /// Tauri front ends: `invoke(NAME, ..)` calls.
     pub invokes: Vec<Invoke>,
+    /// Tauri: the commands a plugin's `build.rs` declares (`tauri_plugin::Builder::new(..)`),
+    /// sorted.
+    pub plugin_commands: Vec<String>,
     pub suppressions: Vec<Suppression>,
     /// Test code: `#[cfg(test)]` items and `#[test]` functions (DESIGN.md precise rule 8).
     pub test_ranges: Vec<Range>,
@@ -415,6 +419,9 @@ pub fn extract_text(file: &SourceFile, text: &str, rules: &RuleSet) -> FileFacts
     match parsed {
         Ok(syntax) => {
             visitor::visit_file(&syntax, file, rules, &mut facts);
+            if rules.tauri && file.rel.rsplit('/').next() == Some("build.rs") {
+                facts.plugin_commands = plugin_build::declared_commands(&syntax);
+            }
             drop(syntax);
         }
         Err(error) => {

@@ -54,7 +54,7 @@ pub fn check(model: &Model, _graph: &EventGraph) -> Vec<Finding> {
     commands
         .commands
         .iter()
-        .filter(|command| !command.registered())
+        .filter(|command| !command.registered() && !commands.declared.contains(&command.name))
         .filter_map(|command| {
             let (first, rest) = command.invoked_at.split_first()?;
             let help = match (
