@@ -508,7 +508,14 @@ impl Visitor<'_> {
                     .iter()
                     .position(|param| param == name)
                     .map_or(KeyExpr::Unknown, KeyExpr::TypeParam),
-                _ => KeyExpr::Unknown,
+                // `EventReader<Resp<T>>`: the type with each of the function's own
+                // parameters in it marked, spelled at each use (`set_token::<SignIn>`).
+                _ => {
+                    let outer = self.functions.last().map_or(&self.type_params[..], |f| {
+                        &self.type_params[..f.outer_type_params]
+                    });
+                    mark_type_params(&key, own, outer).unwrap_or(KeyExpr::Unknown)
+                }
             }
         } else {
             key
@@ -824,6 +831,11 @@ impl Visitor<'_> {
             if let syn::GenericArgument::Type(ty) = arg {
                 match key_of_type(ty, &scope) {
                     KeyExpr::Unknown => return Vec::new(),
+                    // `send_data::<T, F>` inside `impl<T, F> Plugin for P<T, F>`: the
+                    // enclosing item's parameter spells no key here (precise rule 4).
+                    key if mentions_type_param(&key, &self.type_params) => {
+                        out.push(KeyExpr::Unknown);
+                    }
                     key => out.push(key),
                 }
             }
@@ -1781,6 +1793,42 @@ fn gated_systems<'a>(receiver: &'a Expr, out: &mut Vec<&'a syn::Path>) {
 }
 
 /// The names of a generic item's type parameters.
+/// `key` with each of `own` (the function's type parameters) in its type arguments as a
+/// [`KeyExpr::TypeParam`]; `None` when it names a parameter of an enclosing `impl`
+/// (`outer`) or is itself one, which no use of the function spells.
+fn mark_type_params(key: &KeyExpr, own: &[String], outer: &[String]) -> Option<KeyExpr> {
+    match key {
+        KeyExpr::Type {
+            name,
+            variant,
+            args,
+            head,
+            scope,
+        } => {
+            if variant.is_none() && args.is_empty() && head.is_none() {
+                if let Some(index) = own.iter().position(|param| param == name) {
+                    return Some(KeyExpr::TypeParam(index));
+                }
+                if outer.contains(name) {
+                    return None;
+                }
+            }
+            let args = args
+                .iter()
+                .map(|arg| mark_type_params(arg, own, outer))
+                .collect::<Option<Vec<_>>>()?;
+            Some(KeyExpr::Type {
+                name: name.clone(),
+                variant: variant.clone(),
+                args,
+                head: head.clone(),
+                scope: scope.clone(),
+            })
+        }
+        other => Some(other.clone()),
+    }
+}
+
 fn type_param_names(generics: &syn::Generics) -> impl Iterator<Item = String> + '_ {
     generics.type_params().map(|param| param.ident.to_string())
 }

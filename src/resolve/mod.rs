@@ -178,7 +178,15 @@ fn resolve_unit(files: &[&FileFacts], config: &Config, names: &ComponentNames) -
     for (index, file) in files.iter().enumerate() {
         let fields = field_sites.iter().filter(|(at, _)| *at == index);
         for raw in file.sites.iter().chain(fields.map(|(_, raw)| raw)) {
+            let generic = matches!(raw.key, KeyExpr::Type { .. }) && has_type_param(&raw.key);
             let resolved = match paths.resolve(index, &raw.key) {
+                // `EventReader<Resp<T>>` in `fn set_token<T>`: spelled at each use.
+                _ if generic => match raw.body {
+                    Some(Body::Fn(function)) => {
+                        calls.expand_generic(&paths, (index, function), &raw.key)
+                    }
+                    _ => Vec::new(),
+                },
                 Resolved::Param(param) => match raw.body {
                     Some(Body::Fn(function)) => calls.expand(&paths, (index, function), param, 0),
                     _ => Vec::new(),
@@ -530,6 +538,56 @@ impl CallGraph {
         out
     }
 
+    /// A type key with the function's type parameters in it (`Resp<T>`), spelled with the
+    /// type arguments of each use of the function that gives them all
+    /// (`set_token::<SignIn>` → `Resp<SignIn>`).
+    fn expand_generic(
+        &self,
+        paths: &Paths<'_>,
+        function: FnId,
+        key: &KeyExpr,
+    ) -> Vec<(usize, Option<usize>, Resolved)> {
+        let mut out = Vec::new();
+        let mut unspelled = false;
+        for &(file, call_index) in self
+            .callers
+            .get(&function)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let call = &paths.files()[file].calls[call_index];
+            let spelled: Vec<Option<String>> = call
+                .type_args
+                .iter()
+                .map(|arg| match paths.resolve(file, arg) {
+                    Resolved::Type(ty) => Some(ty),
+                    _ => None,
+                })
+                .collect();
+            match substitute(key, &spelled) {
+                Some(key) => {
+                    if let found @ Resolved::Type(_) = paths.resolve(function.0, &key) {
+                        out.push((file, Some(call_index), found));
+                    }
+                }
+                None => unspelled = true,
+            }
+        }
+        // Used without its arguments (`relay::<T>` in a generic plugin), or never with a
+        // turbofish: the site stands for every key of that shape, a pattern like a
+        // `format!`'s (`Response<*>`; precise rule 5), at its own place.
+        if unspelled || out.is_empty() {
+            let holes = vec![Some(PATTERN_HOLE.to_owned()); MAX_TYPE_PARAMS];
+            if let Some(Resolved::Type(ty)) =
+                substitute(key, &holes).map(|key| paths.resolve(function.0, &key))
+            {
+                let pieces: Vec<String> = ty.split(PATTERN_HOLE).map(str::to_owned).collect();
+                out.push((function.0, None, Resolved::Pattern(pieces)));
+            }
+        }
+        out
+    }
+
     fn expand(
         &self,
         paths: &Paths<'_>,
@@ -779,5 +837,66 @@ impl ComponentNames {
                     .join("::")
             }
         }
+    }
+}
+
+/// What a type parameter no use spells stands for while a generic type key is resolved
+/// into a pattern: a name no type has.
+const PATTERN_HOLE: &str = "\u{0}";
+
+/// More type parameters than a function has.
+const MAX_TYPE_PARAMS: usize = 64;
+
+/// Whether a key holds a type parameter of its function ([`KeyExpr::TypeParam`]).
+fn has_type_param(key: &KeyExpr) -> bool {
+    match key {
+        KeyExpr::TypeParam(_) => true,
+        KeyExpr::Type { args, .. } => args.iter().any(has_type_param),
+        _ => false,
+    }
+}
+
+/// `key` with each type parameter replaced by the type a use spells it with, already
+/// resolved (`Resp<T>` with `[SignIn]` → `Resp<SignIn>`); `None` if a use leaves one out.
+fn substitute(key: &KeyExpr, spelled: &[Option<String>]) -> Option<KeyExpr> {
+    let KeyExpr::Type { scope, .. } = key else {
+        return None;
+    };
+    substitute_in(key, spelled, scope)
+}
+
+fn substitute_in(
+    key: &KeyExpr,
+    spelled: &[Option<String>],
+    scope: &crate::extract::Scope,
+) -> Option<KeyExpr> {
+    match key {
+        KeyExpr::TypeParam(index) => {
+            let ty = spelled.get(*index)?.clone()?;
+            Some(KeyExpr::Type {
+                name: ty,
+                variant: None,
+                args: Vec::new(),
+                head: None,
+                scope: scope.clone(),
+            })
+        }
+        KeyExpr::Type {
+            name,
+            variant,
+            args,
+            head,
+            scope,
+        } => Some(KeyExpr::Type {
+            name: name.clone(),
+            variant: variant.clone(),
+            args: args
+                .iter()
+                .map(|arg| substitute_in(arg, spelled, scope))
+                .collect::<Option<Vec<_>>>()?,
+            head: head.clone(),
+            scope: scope.clone(),
+        }),
+        other => Some(other.clone()),
     }
 }
