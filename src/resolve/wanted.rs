@@ -76,6 +76,18 @@ pub fn wanted_names(files: &[&FileFacts], coupling: bool) -> Wanted {
                     wrappers.insert(&file.functions[function].name);
                 }
             }
+            // A parameter key of one of the tree's own types is no topic (resolve drops
+            // it): whether the tree defines the type is in the type's definition.
+            if let (KeyExpr::Param(param), Some(Body::Fn(function))) = (&site.key, site.body) {
+                let types = file.functions[function].param_types.get(*param);
+                for ty in types.into_iter().flatten() {
+                    if ty.starts_with(char::is_uppercase) && !STD_TYPES.contains(&ty.as_str()) {
+                        for kind in ["struct", "enum", "union", "type"] {
+                            names.insert(format!("{kind} {ty}"));
+                        }
+                    }
+                }
+            }
             if let Some(handler) = &site.handler_ref {
                 match handler {
                     HandlerRef::Closure(id) => {
