@@ -357,3 +357,43 @@ fn a_plugins_build_script_declares_its_mobile_commands() {
         )]
     );
 }
+
+#[test]
+fn the_global_invoke_under_a_local_name_or_from_a_getter_is_tauris() {
+    // modrinth: `const invoke = window.__TAURI__?.core?.invoke ?? window.__TAURI_INTERNALS__?.invoke`
+    // in a getter, and `const invoke = getTauriInvoke()` where the commands are invoked.
+    let rust = "#[tauri::command]\nfn show_ui() {}\n\
+        #[tauri::command]\nfn hide_ui() {}\n\
+        #[tauri::command]\nfn expand() {}\n\
+        fn main() {\n\
+        tauri::Builder::default()\n\
+        .invoke_handler(tauri::generate_handler![show_ui, hide_ui, expand])\n\
+        .run(tauri::generate_context!())\n\
+        .unwrap();\n\
+        }\n";
+    let js = "function getTauriInvoke() {\n\
+        const invoke = window.__TAURI__?.core?.invoke ?? window.__TAURI_INTERNALS__?.invoke\n\
+        return typeof invoke === 'function' ? invoke : undefined\n\
+        }\n\
+        export async function show() {\n\
+        const invoke = getTauriInvoke()\n\
+        if (invoke) await invoke('show_ui')\n\
+        }\n\
+        export async function hide() {\n\
+        const call = window.__TAURI__.core.invoke\n\
+        await call('hide_ui')\n\
+        }\n";
+    let report = analyze_sources(
+        TAURI,
+        &[("src-tauri/src/main.rs", rust), ("src/bridge.js", js)],
+    );
+    // `expand` is registered and never invoked: the one finding.
+    assert_eq!(
+        command_findings(&report),
+        vec![(
+            "unused_command".to_owned(),
+            "expand".to_owned(),
+            "src-tauri/src/main.rs:6".to_owned()
+        )]
+    );
+}

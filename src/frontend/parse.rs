@@ -8,11 +8,11 @@ use std::collections::{HashMap, HashSet};
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, ArrowFunctionExpression, BindingPattern, CallExpression, ExportDefaultDeclaration,
-    ExportDefaultDeclarationKind, Expression, FormalParameters, Function, ImportDeclaration,
-    ImportDeclarationSpecifier, ModuleExportName, ObjectExpression, ObjectPropertyKind,
-    PropertyKey, PropertyKind, Statement, TSEnumDeclaration, TSEnumMemberName, VariableDeclaration,
-    VariableDeclarator,
+    Argument, ArrowFunctionExpression, BindingPattern, CallExpression, ChainElement,
+    ExportDefaultDeclaration, ExportDefaultDeclarationKind, Expression, FormalParameters, Function,
+    ImportDeclaration, ImportDeclarationSpecifier, ModuleExportName, ObjectExpression,
+    ObjectPropertyKind, PropertyKey, PropertyKind, ReturnStatement, Statement, TSEnumDeclaration,
+    TSEnumMemberName, VariableDeclaration, VariableDeclarator,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
@@ -210,6 +210,7 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
         inside: Vec::new(),
         scopes: Vec::new(),
         pending_name: None,
+        invoke_getters: Vec::new(),
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         let (offset, message) = parsed
@@ -309,6 +310,9 @@ struct Collector<'t> {
     scopes: Vec<Scope>,
     /// The name the next function is bound to: `(its start, name)`, set by its `const`.
     pending_name: Option<(u32, String)>,
+    /// Functions of the module that return the global Tauri `invoke`
+    /// (`function getTauriInvoke() { const invoke = window.__TAURI__?.core?.invoke; return invoke }`).
+    invoke_getters: Vec<String>,
 }
 
 impl Collector<'_> {
@@ -698,6 +702,25 @@ impl Collector<'_> {
                 self.windows.push(name);
             }
         }
+        // `const invoke = window.__TAURI__?.core?.invoke ?? window.__TAURI_INTERNALS__?.invoke`,
+        // or a call of a function returning one: Tauri's `invoke` under a local name.
+        if let (BindingPattern::BindingIdentifier(local), Some(init)) = (&it.id, &it.init) {
+            let getter = match init.get_inner_expression() {
+                Expression::CallExpression(call) => matches!(
+                    call.callee.get_inner_expression(),
+                    Expression::Identifier(callee)
+                        if self.invoke_getters.iter().any(|g| g == callee.name.as_str())
+                ),
+                _ => false,
+            };
+            if getter || is_global_invoke(init) {
+                self.module.imports.insert(
+                    local.name.to_string(),
+                    (INVOKE_MODULES[0].to_owned(), "invoke".to_owned()),
+                );
+                return;
+            }
+        }
         // `const { listen } = await import("@tauri-apps/api/event")` binds like `import {
         // listen } from ..`; `const event = await import(..)` like `import * as event`.
         if let Some(source) = it.init.as_ref().and_then(dynamic_import) {
@@ -747,6 +770,31 @@ impl Collector<'_> {
             }
         }
     }
+}
+
+/// The global `invoke` as a value: `window.__TAURI__.core.invoke` (optional chaining too),
+/// `window.__TAURI_INTERNALS__.invoke`, or either side of a `??`/`||` between such.
+fn is_global_invoke(expr: &Expression<'_>) -> bool {
+    let member = match expr.get_inner_expression() {
+        Expression::LogicalExpression(logical) => {
+            return is_global_invoke(&logical.left) || is_global_invoke(&logical.right);
+        }
+        Expression::ChainExpression(chain) => match &chain.expression {
+            ChainElement::StaticMemberExpression(member) => member,
+            _ => return false,
+        },
+        Expression::StaticMemberExpression(member) => member,
+        _ => return false,
+    };
+    if member.property.name != "invoke" {
+        return false;
+    }
+    let object = member.object.get_inner_expression();
+    is_global_tauri(object)
+        || matches!(object, Expression::Identifier(o) if matches!(o.name.as_str(), "__TAURI__" | "__TAURI_INTERNALS__"))
+        || matches!(object, Expression::StaticMemberExpression(m)
+            if m.property.name == "__TAURI_INTERNALS__"
+                && matches!(m.object.get_inner_expression(), Expression::Identifier(o) if matches!(o.name.as_str(), "window" | "globalThis")))
 }
 
 /// The module a dynamic import loads, awaited: `await import("@tauri-apps/api/event")`.
@@ -829,6 +877,30 @@ impl<'a> Visit<'a> for Collector<'_> {
                 .imports
                 .insert(local, (source.clone(), imported));
         }
+    }
+
+    fn visit_return_statement(&mut self, it: &ReturnStatement<'a>) {
+        // `return invoke` or `return typeof invoke === "function" ? invoke : undefined`
+        // of Tauri's `invoke`: the function is a getter of it.
+        let is_invoke = |expr: &Expression<'_>| {
+            matches!(expr.get_inner_expression(), Expression::Identifier(ident)
+            if self.imported(ident.name.as_str()).is_some_and(|(source, name)| {
+                INVOKE_MODULES.contains(&source) && name == "invoke"
+            }))
+        };
+        let returned = it
+            .argument
+            .as_ref()
+            .is_some_and(|arg| match arg.get_inner_expression() {
+                Expression::ConditionalExpression(cond) => {
+                    is_invoke(&cond.consequent) || is_invoke(&cond.alternate)
+                }
+                arg => is_invoke(arg),
+            });
+        if let (true, Some(name)) = (returned, self.scopes.last().and_then(|s| s.name.clone())) {
+            self.invoke_getters.push(name);
+        }
+        walk::walk_return_statement(self, it);
     }
 
     fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
