@@ -474,6 +474,31 @@ fn tauri_functions_from_a_dynamic_import_are_the_apis() {
 }
 
 #[test]
+fn wrappers_bound_to_class_fields_are_called_through_this() {
+    // gitbutler: `class Tauri { listen = tauriListen }`, and `this.backend.listen("git_prompt",
+    // h)` in a module that imports only the class's type.
+    let report = analyze_dir("fixtures/tauri/class-wrapper");
+    assert_eq!(
+        events(&report),
+        vec![
+            (
+                "git_prompt".to_owned(),
+                vec!["src-tauri/src/main.rs:9".to_owned()],
+                vec!["src/lib/prompt.ts:8".to_owned()]
+            ),
+            (
+                "menu://shortcut".to_owned(),
+                vec!["src-tauri/src/main.rs:10".to_owned()],
+                vec!["src/lib/tauri.ts:11".to_owned()]
+            ),
+        ]
+    );
+    // `list_projects` is invoked through `this.backend.invoke(..)`; the wrappers' own
+    // calls are no dynamic keys.
+    assert_eq!(lints(&report), Vec::<String>::new());
+}
+
+#[test]
 fn a_typed_events_methods_called_through_its_type_are_sites() {
     // hyprnote: `events::Navigate::emit_to(&event, app, self.label())`, the method called
     // by path with the value first. It is the typed event's, not Tauri's `emit_to(target,

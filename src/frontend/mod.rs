@@ -392,6 +392,15 @@ fn parse_wrapper_callers(
         // tauri-specta's typed events are used by name (`events.savedEvent.listen(h)`)
         // from files that need not mention the API.
         names.extend(module.typed_events.iter().cloned());
+        // A class field bound to a wrapper is called by the member's name
+        // (`this.backend.listen(..)`).
+        names.extend(
+            module
+                .class_members
+                .iter()
+                .filter(|(_, bound)| module.wrappers.contains_key(*bound))
+                .map(|(member, _)| member.clone()),
+        );
         for name in module.wrappers.keys() {
             if name == "default" || module.default_export.as_ref() == Some(name) {
                 let stem = rel.rsplit('/').next().unwrap_or(rel);
@@ -414,6 +423,10 @@ fn parse_wrapper_callers(
                 && text.len() <= MAX_BYTES
                 && names.iter().any(|name| text.contains(name.as_str())))
             .then(|| (index, parse_module(&rels[index], text)))
+            // Read only because it names a wrapper: a file that does not parse as a
+            // module (a script's top-level `return`) calls none that choreo could see,
+            // and names no API to report it for.
+            .filter(|(_, module)| module.failure.is_none())
         })
         .collect();
     for (index, module) in parsed {
@@ -522,21 +535,39 @@ fn wrapper_calls(
             };
             let mut sites = Vec::new();
             for call in &module.calls {
-                let target = match (
-                    module.imports.get(&call.callee),
-                    module.hook_members.get(&call.callee),
-                ) {
-                    (Some((source, imported)), _) => known
-                        .resolve(&rels[index], source)
-                        .map(|target| (target, imported.clone())),
-                    // A wrapper a hook returns: named like the hook's property.
-                    (None, Some((hook, member))) => match module.imports.get(hook) {
-                        Some((source, _)) => known
+                // `this.backend.listen(..)`: the member a class binds to a wrapper
+                // (`listen = tauriListen`). The object's type is seldom imported where it is
+                // used (an interface, an injected service), so the class may be any module's:
+                // this module's first, else the first, in path order, whose class binds it.
+                let member = call.callee.strip_prefix(parse::CLASS_MEMBER);
+                let target = if let Some(member) = member {
+                    std::iter::once(index)
+                        .chain(0..modules.len())
+                        .find_map(|target| {
+                            let other = modules[target].as_ref()?;
+                            let bound = other.class_members.get(member)?;
+                            other
+                                .wrappers
+                                .contains_key(bound)
+                                .then(|| (target, bound.clone()))
+                        })
+                } else {
+                    match (
+                        module.imports.get(&call.callee),
+                        module.hook_members.get(&call.callee),
+                    ) {
+                        (Some((source, imported)), _) => known
                             .resolve(&rels[index], source)
-                            .map(|target| (target, member.clone())),
-                        None => Some((index, member.clone())),
-                    },
-                    (None, None) => Some((index, call.callee.clone())),
+                            .map(|target| (target, imported.clone())),
+                        // A wrapper a hook returns: named like the hook's property.
+                        (None, Some((hook, member))) => match module.imports.get(hook) {
+                            Some((source, _)) => known
+                                .resolve(&rels[index], source)
+                                .map(|target| (target, member.clone())),
+                            None => Some((index, member.clone())),
+                        },
+                        (None, None) => Some((index, call.callee.clone())),
+                    }
                 };
                 let Some((target, mut name)) = target else {
                     continue;
@@ -556,6 +587,11 @@ fn wrapper_calls(
                     let Some((key, key_text, _)) = call.args.get(wrapper.key_param) else {
                         continue;
                     };
+                    // Through a member, only a call that passes a key is the wrapper's:
+                    // `this.server.listen(3000)` is another API's.
+                    if member.is_some() && *key == KeyRef::Unknown {
+                        continue;
+                    }
                     let handler = (wrapper.kind == SiteKind::Subscribe).then(|| {
                         wrapper
                             .handler_param

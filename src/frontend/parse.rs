@@ -11,8 +11,8 @@ use oxc_ast::ast::{
     Argument, ArrowFunctionExpression, BindingPattern, CallExpression, ChainElement,
     ExportDefaultDeclaration, ExportDefaultDeclarationKind, Expression, FormalParameters, Function,
     ImportDeclaration, ImportDeclarationSpecifier, ModuleExportName, ObjectExpression,
-    ObjectPropertyKind, PropertyKey, PropertyKind, ReturnStatement, Statement, TSEnumDeclaration,
-    TSEnumMemberName, VariableDeclaration, VariableDeclarator,
+    ObjectPropertyKind, PropertyDefinition, PropertyKey, PropertyKind, ReturnStatement, Statement,
+    TSEnumDeclaration, TSEnumMemberName, VariableDeclaration, VariableDeclarator,
 };
 use oxc_ast_visit::{walk, Visit};
 use oxc_parser::Parser;
@@ -131,6 +131,10 @@ pub(super) struct Module {
     /// Locals destructured from a call's result: local → (the called name, the property):
     /// `const { addListener } = useListen()` → `addListener` → (`useListen`, `addListener`).
     pub(super) hook_members: HashMap<String, (String, String)>,
+    /// Class fields bound to a function of the module (`class Tauri { listen = tauriListen }`):
+    /// member name → function name. A call `this.listen(..)` or `this.backend.listen(..)`
+    /// in a module that has or imports such a class calls that function.
+    pub(super) class_members: HashMap<String, String>,
     /// `invoke(NAME, ..)` calls: the name as written and where the call is.
     pub(super) invokes: Vec<(KeyRef, String, u32)>,
     /// Modules re-exported from (`export * from "./bindings.gen"`, `export { x } from
@@ -269,6 +273,7 @@ fn parse_in(allocator: &Allocator, rel: &str, text: &str) -> Module {
         wrappers.contains_key(&call.callee)
             || imports.contains_key(&call.callee)
             || hook_members.contains_key(&call.callee)
+            || call.callee.starts_with(CLASS_MEMBER)
     });
     module.text = text;
     module
@@ -563,8 +568,15 @@ impl Collector<'_> {
 
     /// A call of a plain name, kept in case it calls a wrapper.
     fn record_call(&mut self, call: &CallExpression<'_>) {
-        let Expression::Identifier(callee) = call.callee.get_inner_expression() else {
-            return;
+        // `this.listen(..)`, `this.backend.listen(..)`: a class member, which a class field
+        // may bind to a wrapper (`listen = tauriListen`), named `.listen`.
+        let (callee, offset) = match call.callee.get_inner_expression() {
+            Expression::Identifier(callee) => (callee.name.to_string(), callee.span.start),
+            Expression::StaticMemberExpression(member) if on_this(&member.object) => (
+                format!("{CLASS_MEMBER}{}", member.property.name),
+                member.property.span.start,
+            ),
+            _ => return,
         };
         let args = call
             .arguments
@@ -578,9 +590,9 @@ impl Collector<'_> {
             })
             .collect();
         self.module.calls.push(Call {
-            callee: callee.name.to_string(),
+            callee,
             args,
-            offset: callee.span.start,
+            offset,
             body: self.inside.last().copied(),
         });
     }
@@ -772,6 +784,18 @@ impl Collector<'_> {
     }
 }
 
+/// What a [`Call`]'s callee starts with when it is a member of `this` (`this.listen`).
+pub(super) const CLASS_MEMBER: &str = ".";
+
+/// `this`, or a member chain on it (`this.backend`).
+fn on_this(expr: &Expression<'_>) -> bool {
+    match expr.get_inner_expression() {
+        Expression::ThisExpression(_) => true,
+        Expression::StaticMemberExpression(member) => on_this(&member.object),
+        _ => false,
+    }
+}
+
 /// The global `invoke` as a value: `window.__TAURI__.core.invoke` (optional chaining too),
 /// `window.__TAURI_INTERNALS__.invoke`, or either side of a `??`/`||` between such.
 fn is_global_invoke(expr: &Expression<'_>) -> bool {
@@ -877,6 +901,18 @@ impl<'a> Visit<'a> for Collector<'_> {
                 .imports
                 .insert(local, (source.clone(), imported));
         }
+    }
+
+    fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
+        if let (PropertyKey::StaticIdentifier(key), Some(Expression::Identifier(value))) = (
+            &it.key,
+            it.value.as_ref().map(Expression::get_inner_expression),
+        ) {
+            self.module
+                .class_members
+                .insert(key.name.to_string(), value.name.to_string());
+        }
+        walk::walk_property_definition(self, it);
     }
 
     fn visit_return_statement(&mut self, it: &ReturnStatement<'a>) {
