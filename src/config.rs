@@ -554,6 +554,7 @@ fn user_rule(
         receiver,
         needs_bus_word: false,
         generic: false,
+        client: false,
         forms,
         event,
         handler,

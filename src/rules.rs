@@ -86,6 +86,11 @@ pub struct Rule {
     /// (`registry.publish(&krate, tarball)`), so a site only it finds, on a receiver
     /// without a bus word, is a site only if its key resolves (see [`RuleSet::name_only`]).
     pub generic: bool,
+    /// A rule of the `nats`, `mqtt` or `redis` preset: a client's method
+    /// (`client.subscribe("x")`). A path or bare call of that name
+    /// (`wasmtime_wasi_io::poll::subscribe(self.table, this)`) is another API's unless its key
+    /// resolves (see [`RuleSet::name_only`]).
+    pub client: bool,
     pub forms: Forms,
     pub event: EventArg,
     /// The handler's argument; `None` means the last argument.
@@ -128,6 +133,7 @@ impl Rule {
             receiver: None,
             needs_bus_word: false,
             generic: false,
+            client: false,
             forms: Forms::PRESET,
             event: EventArg::Arg(0),
             handler: None,
@@ -144,6 +150,11 @@ impl Rule {
 
     fn generic(mut self) -> Rule {
         self.generic = true;
+        self
+    }
+
+    fn client(mut self) -> Rule {
+        self.client = true;
         self
     }
 
@@ -358,9 +369,9 @@ impl Preset {
             }
             Preset::Bevy => Vec::new(),
             Preset::Nats | Preset::Mqtt | Preset::Redis => vec![
-                Rule::simple(Publish, "publish"),
-                Rule::simple(Subscribe, "subscribe"),
-                Rule::simple(Subscribe, "psubscribe"),
+                Rule::simple(Publish, "publish").client(),
+                Rule::simple(Subscribe, "subscribe").client(),
+                Rule::simple(Subscribe, "psubscribe").client(),
             ],
         }
     }
@@ -396,18 +407,20 @@ impl RuleSet {
         self.rules.iter().find(|rule| rule.matches(call))
     }
 
-    /// Whether a call that [`RuleSet::find`] made a site is one only by a name the generic
-    /// preset shares with other APIs: no rule but the generic preset's matches it and its
-    /// receiver has no bus word. Such a call is a site only when its key resolves; with an
-    /// unresolvable key (`entity.publish(&state, client)`, `self.add_listener(addr)`) it is
-    /// no site and no finding (DESIGN.md "Presets").
+    /// Whether a call that [`RuleSet::find`] made a site is one only by a name it shares
+    /// with other APIs: its receiver has no bus word and every rule that matches it is the
+    /// generic preset's, or a client preset's matching a path or bare call (the clients'
+    /// APIs are methods). Such a call is a site only when its key resolves; with an
+    /// unresolvable key (`entity.publish(&state, client)`, `self.add_listener(addr)`,
+    /// `poll::subscribe(self.table, this)`) it is no site and no finding (DESIGN.md
+    /// "Presets").
     pub fn name_only(&self, call: &CallShape<'_>) -> bool {
         !call.receiver.is_some_and(has_bus_word)
             && self
                 .rules
                 .iter()
                 .filter(|rule| rule.matches(call))
-                .all(|rule| rule.generic)
+                .all(|rule| rule.generic || (rule.client && call.form != Form::Method))
     }
 
     /// Every name a site's call can have, for cheap prefilters.
