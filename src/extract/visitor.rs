@@ -968,53 +968,61 @@ impl Visitor<'_> {
         );
     }
 
-    /// `system.run_if(on_event::<T>())` (or `on_message`, also uncalled as in older Bevy):
+    /// `system.run_if(on_event::<T>())` (or `on_message`, also uncalled as in older Bevy,
+    /// and each one of a combined condition, `on_event::<A>().or_else(on_event::<B>())`):
     /// `T` is subscribed by the system it gates, each system of a tuple.
     fn bevy_run_condition(&mut self, node: &syn::ExprMethodCall) {
         let Some(condition) = node.args.first() else {
             return;
         };
-        let path = match see_through(condition) {
-            Expr::Call(call) => match &*call.func {
-                Expr::Path(path) => path,
-                _ => return,
-            },
-            Expr::Path(path) => path,
-            _ => return,
-        };
-        let Some(last) = path.path.segments.last() else {
-            return;
-        };
-        if last.ident != "on_event" && last.ident != "on_message" {
+        struct Conditions<'ast>(Vec<(&'ast syn::Ident, &'ast Type)>);
+        impl<'ast> Visit<'ast> for Conditions<'ast> {
+            fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+                let Some(last) = path.path.segments.last() else {
+                    return;
+                };
+                if last.ident != "on_event" && last.ident != "on_message" {
+                    return;
+                }
+                let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
+                    return;
+                };
+                let event = generics.args.iter().find_map(|arg| match arg {
+                    syn::GenericArgument::Type(ty) => Some(ty),
+                    _ => None,
+                });
+                if let Some(event) = event {
+                    self.0.push((&last.ident, event));
+                }
+            }
+            // A closure's body is its own code, not a condition of this `run_if`.
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        }
+        let mut conditions = Conditions(Vec::new());
+        conditions.visit_expr(condition);
+        if conditions.0.is_empty() {
             return;
         }
-        let syn::PathArguments::AngleBracketed(generics) = &last.arguments else {
-            return;
-        };
-        let Some(event) = generics.args.iter().find_map(|arg| match arg {
-            syn::GenericArgument::Type(ty) => Some(ty),
-            _ => None,
-        }) else {
-            return;
-        };
-        let key = key_of_type(event, &self.scope());
-        let location = self.location(last.ident.span());
         let mut systems = Vec::new();
         gated_systems(&node.receiver, &mut systems);
-        for system in systems {
-            let name = system.segments.last().map(|s| s.ident.to_string());
-            let handler = HandlerRef::Path {
-                segments: segments(system),
-                scope: self.scope(),
-            };
-            self.push_site(
-                SiteKind::Subscribe,
-                key.clone(),
-                text(event),
-                location.clone(),
-                Some((name.unwrap_or_default(), handler)),
-                None,
-            );
+        for (ident, event) in conditions.0 {
+            let key = key_of_type(event, &self.scope());
+            let location = self.location(ident.span());
+            for system in &systems {
+                let name = system.segments.last().map(|s| s.ident.to_string());
+                let handler = HandlerRef::Path {
+                    segments: segments(system),
+                    scope: self.scope(),
+                };
+                self.push_site(
+                    SiteKind::Subscribe,
+                    key.clone(),
+                    text(event),
+                    location.clone(),
+                    Some((name.unwrap_or_default(), handler)),
+                    None,
+                );
+            }
         }
     }
 
