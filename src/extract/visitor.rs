@@ -843,8 +843,13 @@ impl Visitor<'_> {
         out
     }
 
-    /// A `#[derive(SystemParam)]` struct's reader and writer fields.
+    /// A struct's reader and writer fields: a `#[derive(SystemParam)]`'s, or a plain
+    /// struct's a system fills (`Selector { events: writer }.execute(e)`). A field's event
+    /// type naming the struct's own type parameter (`EventWriter<'w, Request<T>>` in
+    /// `Sender<'w, T>`) is spelled nowhere the field is used: the site is the pattern
+    /// `Request<*>` (see `resolve`).
     fn system_param(&mut self, node: &syn::ItemStruct) {
+        let params: Vec<String> = type_param_names(&node.generics).collect();
         let mut fields = Vec::new();
         for field in &node.fields {
             let (Some(ident), Some((wrapper, event))) = (&field.ident, bevy_param(&field.ty))
@@ -856,10 +861,20 @@ impl Visitor<'_> {
                 "EventWriter" | "MessageWriter" => SiteKind::Publish,
                 _ => continue,
             };
+            let key = key_of_type(event, &self.scope());
+            let key = if mentions_type_param(&key, &params) {
+                match mark_type_params(&key, &params, &[]) {
+                    // The parameter itself (`EventWriter<'w, T>`) says nothing.
+                    Some(KeyExpr::TypeParam(_)) | None => KeyExpr::Unknown,
+                    Some(marked) => marked,
+                }
+            } else {
+                key
+            };
             fields.push(ParamField {
                 name: ident.to_string(),
                 kind,
-                key: key_of_type(event, &self.scope()),
+                key,
                 key_text: text(event),
             });
         }
@@ -1172,7 +1187,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .collect();
         self.facts.types.push(node.ident.to_string());
         self.typed_event(&node.ident, &node.attrs);
-        if self.rules.bevy && derives(&node.attrs, "SystemParam") {
+        if self.rules.bevy {
             self.system_param(node);
         }
         self.facts.structs.push(StructFact {
@@ -1752,20 +1767,6 @@ fn closure_of(arg: &Expr) -> Option<&syn::ExprClosure> {
         Expr::Closure(closure) => Some(closure),
         _ => None,
     }
-}
-
-/// Whether an item's attributes derive `name` (`#[derive(SystemParam)]`, also by path).
-fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path().is_ident("derive")
-            && attr
-                .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-                .is_ok_and(|paths| {
-                    paths
-                        .iter()
-                        .any(|path| path.segments.last().is_some_and(|s| s.ident == name))
-                })
-    })
 }
 
 /// The bindings of a parameter pattern with their types, through tuples:
