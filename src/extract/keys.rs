@@ -488,6 +488,37 @@ pub fn key_of_type(ty: &Type, scope: &Scope) -> KeyExpr {
     }
 }
 
+impl KeyExpr {
+    /// This key with each leaf of its type tree (a type key without arguments, a
+    /// [`KeyExpr::TypeParam`], anything else) replaced by what `leaf` makes of it; a type
+    /// key with arguments is rebuilt around its mapped arguments. `None` when `leaf` gives
+    /// `None` for one of them.
+    pub fn map_type_leaves(
+        &self,
+        leaf: &mut impl FnMut(&KeyExpr) -> Option<KeyExpr>,
+    ) -> Option<KeyExpr> {
+        match self {
+            KeyExpr::Type {
+                name,
+                variant,
+                args,
+                head,
+                scope,
+            } if !args.is_empty() => Some(KeyExpr::Type {
+                name: name.clone(),
+                variant: variant.clone(),
+                args: args
+                    .iter()
+                    .map(|arg| arg.map_type_leaves(leaf))
+                    .collect::<Option<Vec<_>>>()?,
+                head: head.clone(),
+                scope: scope.clone(),
+            }),
+            other => leaf(other),
+        }
+    }
+}
+
 /// Whether a type key names one of `params` (type parameters of the enclosing function or
 /// `impl`), itself or in a type argument: such a key is known only where the function is
 /// used (DESIGN.md precise rule 4).

@@ -32,12 +32,7 @@ struct Finder<'ast> {
 impl<'ast> Visit<'ast> for Finder<'ast> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let Expr::Path(func) = &*call.func {
-            let segments: Vec<String> = func
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segments = super::keys::segments(&func.path);
             let builder = match segments.as_slice() {
                 [first, .., builder, new] => {
                     first == "tauri_plugin" && builder == "Builder" && new == "new"

@@ -1801,43 +1801,26 @@ fn gated_systems<'a>(receiver: &'a Expr, out: &mut Vec<&'a syn::Path>) {
     }
 }
 
-/// The names of a generic item's type parameters.
 /// `key` with each of `own` (the function's type parameters) in its type arguments as a
 /// [`KeyExpr::TypeParam`]; `None` when it names a parameter of an enclosing `impl`
-/// (`outer`) or is itself one, which no use of the function spells.
+/// (`outer`), which no use of the function spells.
 fn mark_type_params(key: &KeyExpr, own: &[String], outer: &[String]) -> Option<KeyExpr> {
-    match key {
+    key.map_type_leaves(&mut |leaf| match leaf {
         KeyExpr::Type {
             name,
-            variant,
-            args,
-            head,
-            scope,
-        } => {
-            if variant.is_none() && args.is_empty() && head.is_none() {
-                if let Some(index) = own.iter().position(|param| param == name) {
-                    return Some(KeyExpr::TypeParam(index));
-                }
-                if outer.contains(name) {
-                    return None;
-                }
-            }
-            let args = args
-                .iter()
-                .map(|arg| mark_type_params(arg, own, outer))
-                .collect::<Option<Vec<_>>>()?;
-            Some(KeyExpr::Type {
-                name: name.clone(),
-                variant: variant.clone(),
-                args,
-                head: head.clone(),
-                scope: scope.clone(),
-            })
-        }
+            variant: None,
+            head: None,
+            ..
+        } => match own.iter().position(|param| param == name) {
+            Some(index) => Some(KeyExpr::TypeParam(index)),
+            None if outer.contains(name) => None,
+            None => Some(leaf.clone()),
+        },
         other => Some(other.clone()),
-    }
+    })
 }
 
+/// The names of a generic item's type parameters.
 fn type_param_names(generics: &syn::Generics) -> impl Iterator<Item = String> + '_ {
     generics.type_params().map(|param| param.ident.to_string())
 }

@@ -522,12 +522,7 @@ impl CallGraph {
         param: usize,
     ) -> Vec<(usize, Option<usize>, Resolved)> {
         let mut out = Vec::new();
-        for &(file, call_index) in self
-            .callers
-            .get(&function)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for &(file, call_index) in self.callers_of(function) {
             let call = &paths.files()[file].calls[call_index];
             if let Some(arg) = call.type_args.get(param) {
                 if let key @ Resolved::Type(_) = paths.resolve(file, arg) {
@@ -536,6 +531,14 @@ impl CallGraph {
             }
         }
         out
+    }
+
+    /// The calls of a function: (file, index into its calls).
+    fn callers_of(&self, function: FnId) -> &[(usize, usize)] {
+        self.callers
+            .get(&function)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// A type key with the function's type parameters in it (`Resp<T>`), spelled with the
@@ -549,12 +552,7 @@ impl CallGraph {
     ) -> Vec<(usize, Option<usize>, Resolved)> {
         let mut out = Vec::new();
         let mut unspelled = false;
-        for &(file, call_index) in self
-            .callers
-            .get(&function)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for &(file, call_index) in self.callers_of(function) {
             let call = &paths.files()[file].calls[call_index];
             let spelled: Vec<Option<String>> = call
                 .type_args
@@ -599,12 +597,7 @@ impl CallGraph {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for &(file, call_index) in self
-            .callers
-            .get(&function)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for &(file, call_index) in self.callers_of(function) {
             let call = &paths.files()[file].calls[call_index];
             let Some(arg) = call.args.get(param) else {
                 continue;
@@ -862,41 +855,14 @@ fn substitute(key: &KeyExpr, spelled: &[Option<String>]) -> Option<KeyExpr> {
     let KeyExpr::Type { scope, .. } = key else {
         return None;
     };
-    substitute_in(key, spelled, scope)
-}
-
-fn substitute_in(
-    key: &KeyExpr,
-    spelled: &[Option<String>],
-    scope: &crate::extract::Scope,
-) -> Option<KeyExpr> {
-    match key {
-        KeyExpr::TypeParam(index) => {
-            let ty = spelled.get(*index)?.clone()?;
-            Some(KeyExpr::Type {
-                name: ty,
-                variant: None,
-                args: Vec::new(),
-                head: None,
-                scope: scope.clone(),
-            })
-        }
-        KeyExpr::Type {
-            name,
-            variant,
-            args,
-            head,
-            scope,
-        } => Some(KeyExpr::Type {
-            name: name.clone(),
-            variant: variant.clone(),
-            args: args
-                .iter()
-                .map(|arg| substitute_in(arg, spelled, scope))
-                .collect::<Option<Vec<_>>>()?,
-            head: head.clone(),
+    key.map_type_leaves(&mut |leaf| match leaf {
+        KeyExpr::TypeParam(index) => Some(KeyExpr::Type {
+            name: spelled.get(*index)?.clone()?,
+            variant: None,
+            args: Vec::new(),
+            head: None,
             scope: scope.clone(),
         }),
         other => Some(other.clone()),
-    }
+    })
 }
