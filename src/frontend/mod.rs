@@ -526,6 +526,20 @@ fn wrapper_calls(
     modules: &[Option<Module>],
     known: &Resolver<'_>,
 ) -> Vec<Vec<CalledSite>> {
+    // Class members bound to a wrapper (`listen = tauriListen`), once for every call through
+    // one: member → (module, wrapper), the first module in path order that binds it.
+    let mut bound_members: std::collections::HashMap<&str, (usize, &str)> =
+        std::collections::HashMap::new();
+    for (target, module) in modules.iter().enumerate() {
+        let Some(module) = module else { continue };
+        for (member, bound) in &module.class_members {
+            if module.wrappers.contains_key(bound) {
+                bound_members
+                    .entry(member.as_str())
+                    .or_insert((target, bound.as_str()));
+            }
+        }
+    }
     modules
         .iter()
         .enumerate()
@@ -541,15 +555,15 @@ fn wrapper_calls(
                 // this module's first, else the first, in path order, whose class binds it.
                 let member = call.callee.strip_prefix(parse::CLASS_MEMBER);
                 let target = if let Some(member) = member {
-                    std::iter::once(index)
-                        .chain(0..modules.len())
-                        .find_map(|target| {
-                            let other = modules[target].as_ref()?;
-                            let bound = other.class_members.get(member)?;
-                            other
-                                .wrappers
-                                .contains_key(bound)
-                                .then(|| (target, bound.clone()))
+                    module
+                        .class_members
+                        .get(member)
+                        .filter(|bound| module.wrappers.contains_key(*bound))
+                        .map(|bound| (index, bound.clone()))
+                        .or_else(|| {
+                            bound_members
+                                .get(member)
+                                .map(|&(target, bound)| (target, bound.to_owned()))
                         })
                 } else {
                     match (

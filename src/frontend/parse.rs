@@ -458,18 +458,18 @@ impl Collector<'_> {
                 .imported(ident.name.as_str())
                 .is_some_and(|(source, name)| INVOKE_MODULES.contains(&source) && name == "invoke"),
             Expression::StaticMemberExpression(member) if member.property.name == "invoke" => {
-                match member.object.get_inner_expression() {
-                    Expression::Identifier(object) => {
-                        self.imported(object.name.as_str())
-                            .is_some_and(|(source, name)| {
-                                (INVOKE_MODULES.contains(&source) && name == "*")
-                                    || (source == ROOT_MODULE && matches!(name, "core" | "tauri"))
-                            })
-                            || object.name == "__TAURI__"
-                    }
-                    object => is_global_tauri(object),
-                }
+                let namespace = match member.object.get_inner_expression() {
+                    Expression::Identifier(object) => self
+                        .imported(object.name.as_str())
+                        .is_some_and(|(source, name)| {
+                            (INVOKE_MODULES.contains(&source) && name == "*")
+                                || (source == ROOT_MODULE && matches!(name, "core" | "tauri"))
+                        }),
+                    _ => false,
+                };
+                namespace || is_global_invoke(&call.callee)
             }
+            Expression::ChainExpression(_) => is_global_invoke(&call.callee),
             _ => false,
         }
     }
